@@ -1,0 +1,189 @@
+"""`convenio ledger …`: open accounts, post journals, read balances, verify, export."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from convenio.cli.common import (
+    console,
+    guard,
+    open_store,
+    parse_date_option,
+    parse_moment_option,
+    print_json,
+)
+from convenio.errors import InputError, Problem
+
+app = typer.Typer(help="The double-entry ledger: accounts, transactions, balances.")
+
+PROGRESS_MIN_BYTES = 2_000_000
+
+
+@app.command("open")
+def open_(
+    account: Annotated[str | None, typer.Argument(help="Account path, e.g. VEN/claims/CUB")] = None,
+    unit: Annotated[str | None, typer.Argument(help="Unit code, e.g. USD, bbl")] = None,
+    kind: Annotated[str, typer.Option(help="asset|liability|equity|income|expense")] = "asset",
+    floor: Annotated[str | None, typer.Option(help="Lowest balance allowed, e.g. 0")] = None,
+    ceiling: Annotated[str | None, typer.Option(help="Highest balance allowed")] = None,
+    file: Annotated[
+        Path | None, typer.Option("--file", help="CSV: account,unit[,kind,floor,ceiling]")
+    ] = None,
+) -> None:
+    """Open one account, or every account of a CSV file (reopening the same is a no-op)."""
+    from convenio.ledger import AccountKind, AccountSpec
+    from convenio.ledger.parse import LocatedAccount, parse_bound
+    from convenio.services import ledger as svc
+    from convenio.units import AmountError
+
+    with guard():
+        store = open_store()
+        with store.unit_of_work(write=True) as uow:
+            if file is not None:
+                if account or unit:
+                    raise InputError("give either ACCOUNT UNIT or --file, not both")
+                result = svc.open_accounts_file(uow, file)
+            else:
+                if not account or not unit:
+                    raise InputError("give ACCOUNT and UNIT, or --file FILE")
+                scale = uow.ledger.units().get(unit)
+                if scale is None:
+                    raise InputError(f"unknown unit {unit!r}", [Problem("unknown", field="unit")])
+                try:
+                    spec = AccountSpec(
+                        account,
+                        unit,
+                        AccountKind(kind),
+                        parse_bound(floor or "", scale.scale),
+                        parse_bound(ceiling or "", scale.scale),
+                    )
+                except (ValueError, AmountError) as exc:
+                    raise InputError(str(exc)) from exc
+                result = svc.open_accounts(uow, [LocatedAccount(spec, "command line", None)])
+    console.print(f"opened {result.opened} account(s), {result.unchanged} already open")
+
+
+@app.command()
+def post(
+    file: Annotated[Path, typer.Argument(help="Journal: .csv or .json")],
+) -> None:
+    """Post a journal file, all or nothing; posting it again changes nothing."""
+    from convenio.services import ledger as svc
+
+    with guard():
+        store = open_store()
+        size = file.stat().st_size if file.exists() else 0
+        with store.unit_of_work(write=True) as uow:
+            if size >= PROGRESS_MIN_BYTES and console.is_terminal:
+                from rich.progress import Progress
+
+                with Progress(console=console, transient=True) as bar:
+                    task = bar.add_task("posting", total=None)
+                    result = svc.post_file(uow, file, lambda n: bar.advance(task, n))
+            else:
+                result = svc.post_file(uow, file)
+    console.print(
+        f"posted {result.posted} transaction(s), {result.replayed} already recorded; "
+        f"chain head {result.head_seq} {result.head_hash[:16]}…",
+        highlight=False,
+    )
+
+
+@app.command()
+def reverse(
+    txn_id: Annotated[str, typer.Argument(help="The transaction to reverse")],
+    new_id: Annotated[str | None, typer.Option("--id", help="Id of the reversal")] = None,
+    on: Annotated[str | None, typer.Option("--date", help="Effective date (ISO)")] = None,
+    reason: Annotated[str, typer.Option(help="Why, for the description")] = "",
+) -> None:
+    """Undo a recorded transaction with a reversal (nothing is ever edited or deleted)."""
+    from convenio.services import ledger as svc
+
+    with guard():
+        day = parse_date_option(on, "--date")
+        store = open_store()
+        with store.unit_of_work(write=True) as uow:
+            result = svc.reverse(uow, txn_id, new_id, day, reason)
+    console.print(f"posted {result.posted} reversal(s); chain head {result.head_seq}")
+
+
+@app.command()
+def balances(
+    as_of: Annotated[str | None, typer.Option(help="Effective date (ISO), inclusive")] = None,
+    known_at: Annotated[
+        str | None, typer.Option(help="Only what was recorded by this date-time (ISO, UTC)")
+    ] = None,
+    party: Annotated[str | None, typer.Option(help="Only this party's accounts")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON list on stdout")] = False,
+) -> None:
+    """Balances of every account, as of a date and as known at a time."""
+    from convenio.services import ledger as svc
+    from convenio.units import format_minor
+
+    with guard():
+        day = parse_date_option(as_of, "--as-of")
+        moment = parse_moment_option(known_at, "--known-at")
+        store = open_store()
+        with store.unit_of_work() as uow:
+            rows = svc.balances(uow, day, moment, party)
+    if as_json:
+        print_json(
+            [
+                {"account": r.account, "unit": r.unit, "balance": format_minor(r.balance, r.scale)}
+                for r in rows
+            ]
+        )
+        return
+    table = Table(
+        title=f"Balances as of {as_of or 'today'}" + (f", known at {known_at}" if known_at else "")
+    )
+    table.add_column("account")
+    table.add_column("balance", justify="right")
+    table.add_column("unit")
+    for r in rows:
+        table.add_row(r.account, f"{format_minor(r.balance, r.scale)}", r.unit)
+    console.print(table)
+
+
+@app.command()
+def verify() -> None:
+    """Recompute the hash chain and every total; name the first break (exit 4)."""
+    from convenio.services import ledger as svc
+
+    with guard():
+        store = open_store()
+        with store.unit_of_work() as uow:
+            report = svc.verify(uow)
+    console.print(
+        f"ok: {report.transactions} transaction(s) verified; head {report.head_seq} "
+        f"{report.head_hash}",
+        highlight=False,
+    )
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="beancount or ledger")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write")],
+) -> None:
+    """Export the journal for Beancount or ledger-cli, with the same balances as ours."""
+    from convenio.services import exports
+
+    with guard():
+        store = open_store()
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out, store.unit_of_work() as uow:
+                count = exports.export_journal(uow, fmt, out)
+            os.replace(tmp, output)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+    console.print(f"wrote {count} transaction(s) to {output}")

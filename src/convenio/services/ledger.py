@@ -1,0 +1,379 @@
+"""Ledger use cases: open accounts, post transactions, reverse, read balances, verify.
+
+Posting is all-or-nothing: every problem in a batch is collected (with its file, line and
+field) and the batch is refused as a whole; a replay of recorded transactions with the
+same content changes nothing, with other content it is a conflict. Bounds are checked at
+the end of every day from the earliest new posting on, under the writers' lock.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from convenio.errors import ConflictError, InputError, IntegrityError, Problem
+from convenio.ledger import (
+    AccountSpec,
+    RecordedTransaction,
+    canonical_bytes,
+    chain_hash,
+    check_account,
+    check_transaction,
+    content_digest,
+    reversal_of,
+    verify_chain,
+)
+from convenio.ledger.parse import (
+    Located,
+    LocatedAccount,
+    parse_accounts_csv,
+    parse_csv,
+    parse_json,
+)
+from convenio.ledger.validate import first_bound_break
+from convenio.store import UnitOfWork
+from convenio.store.ledger_repo import from_micros, to_micros
+
+__all__ = [
+    "BalanceRow",
+    "OpenResult",
+    "PostResult",
+    "VerifyReport",
+    "account_balance",
+    "balances",
+    "open_accounts",
+    "open_accounts_file",
+    "post",
+    "post_file",
+    "read_journal",
+    "reverse",
+    "verify",
+]
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    opened: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class PostResult:
+    posted: int
+    replayed: int
+    head_seq: int
+    head_hash: str
+
+
+@dataclass(frozen=True)
+class BalanceRow:
+    account: str
+    unit: str
+    balance: int
+    scale: int
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    transactions: int
+    head_seq: int
+    head_hash: str
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- accounts ------------------------------------------------------------------------
+
+
+def open_accounts(uow: UnitOfWork, declared: Sequence[LocatedAccount]) -> OpenResult:
+    """Open accounts; reopening one with the same attributes is a no-op, other ones conflict."""
+    registry = uow.ledger.units()
+    uow.ledger.lock_head()
+    existing = uow.ledger.accounts()
+    problems: list[Problem] = []
+    conflicts: list[Problem] = []
+    new: dict[str, AccountSpec] = {}
+    unchanged = 0
+    for item in declared:
+        spec = item.spec
+        for issue in check_account(spec, registry):
+            problems.append(Problem(issue.message, item.file, item.line, issue.field))
+        known = existing.get(spec.name) or new.get(spec.name)
+        if known is None:
+            new[spec.name] = spec
+        elif known == spec:
+            unchanged += 1
+        else:
+            conflicts.append(
+                Problem(
+                    f"account {spec.name} is already open as {_describe(known)}",
+                    item.file,
+                    item.line,
+                    "account",
+                )
+            )
+    if problems:
+        raise InputError.from_problems(problems, "accounts")
+    if conflicts:
+        raise ConflictError(str(conflicts[0]), conflicts)
+    uow.ledger.add_accounts(list(new.values()), _now())
+    uow.commit()
+    return OpenResult(len(new), unchanged)
+
+
+def _describe(spec: AccountSpec) -> str:
+    parts = [spec.unit, spec.kind.value]
+    if spec.floor is not None:
+        parts.append(f"floor {spec.floor} minor units")
+    if spec.ceiling is not None:
+        parts.append(f"ceiling {spec.ceiling} minor units")
+    return ", ".join(parts)
+
+
+def open_accounts_file(uow: UnitOfWork, path: Path) -> OpenResult:
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    with _open_text(path) as stream:
+        declared, problems = parse_accounts_csv(stream, str(path), scales)
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    return open_accounts(uow, declared)
+
+
+# -- posting -------------------------------------------------------------------------
+
+
+def _open_text(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def read_journal(
+    path: Path, scales: dict[str, int], progress: Progress | None = None
+) -> list[Located]:
+    """Parse a CSV or JSON journal file (by its extension); raise on any problem."""
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".json"):
+        raise InputError(f"{path}: expected a .csv or .json journal")
+    try:
+        with _open_text(path) as stream:
+            if suffix == ".csv":
+                located, problems = parse_csv(stream, str(path), scales, progress)
+            else:
+                located, problems = parse_json(stream, str(path), scales)
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    return located
+
+
+def post_file(uow: UnitOfWork, path: Path, progress: Progress | None = None) -> PostResult:
+    """Post every transaction of a journal file, all or nothing."""
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    return post(uow, read_journal(path, scales, progress), progress)
+
+
+def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = None) -> PostResult:
+    """Record a batch of transactions atomically, in order, extending the hash chain."""
+    head = uow.ledger.lock_head()
+    specs = uow.ledger.accounts()
+    problems: list[Problem] = []
+    conflicts: list[Problem] = []
+
+    # Within the batch: an id may repeat only with identical content.
+    digests: dict[str, tuple[str, Located]] = {}
+    unique: list[tuple[Located, str]] = []
+    for item in batch:
+        digest = content_digest(item.txn)
+        seen = digests.get(item.txn.id)
+        if seen is None:
+            digests[item.txn.id] = (digest, item)
+            unique.append((item, digest))
+        elif seen[0] != digest:
+            line, path = item.where(None)
+            conflicts.append(
+                Problem(
+                    f"transaction {item.txn.id} appears twice with different content",
+                    item.file,
+                    line,
+                    path or "txn_id",
+                )
+            )
+
+    stored = uow.ledger.digests(digests) if head.seq else {}
+    fresh: list[tuple[Located, str]] = []
+    for item, digest in unique:
+        known = stored.get(item.txn.id)
+        if known is None:
+            fresh.append((item, digest))
+        elif known != digest:
+            line, path = item.where(None)
+            conflicts.append(
+                Problem(
+                    f"transaction {item.txn.id} is already recorded with different content",
+                    item.file,
+                    line,
+                    path or "txn_id",
+                )
+            )
+    for item, _ in fresh:
+        for issue in check_transaction(item.txn, specs):
+            line, path = item.where(issue.posting)
+            field = f"{path}.{issue.field}" if path else issue.field
+            problems.append(Problem(issue.message, item.file, line, field))
+    if not problems:
+        problems.extend(_bound_problems(uow, specs, fresh))
+    if problems:
+        raise InputError.from_problems(problems, batch[0].file if batch else "batch")
+    if conflicts:
+        raise ConflictError(
+            str(conflicts[0]) if len(conflicts) == 1 else f"{len(conflicts)} conflicting ids",
+            conflicts,
+        )
+
+    records = _chain(head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh)
+    uow.ledger.append(records, [digest for _, digest in fresh])
+    uow.commit()
+    if progress is not None:
+        progress(0)
+    last = records[-1] if records else None
+    return PostResult(
+        posted=len(records),
+        replayed=len(batch) - len(fresh),
+        head_seq=last.seq if last else head.seq,
+        head_hash=last.hash if last else head.hash,
+    )
+
+
+def _chain(
+    seq: int, prev: str, recorded_micros: int, fresh: Sequence[tuple[Located, str]]
+) -> list[RecordedTransaction]:
+    recorded_at = from_micros(recorded_micros)
+    records = []
+    for item, _ in fresh:
+        seq += 1
+        digest = chain_hash(prev, canonical_bytes(item.txn, seq, recorded_at))
+        records.append(RecordedTransaction(seq, item.txn, recorded_at, prev, digest))
+        prev = digest
+    return records
+
+
+def _bound_problems(
+    uow: UnitOfWork, specs: dict[str, AccountSpec], fresh: Sequence[tuple[Located, str]]
+) -> list[Problem]:
+    bounded = {n for n, s in specs.items() if s.floor is not None or s.ceiling is not None}
+    if not bounded:
+        return []
+    touched: dict[str, list[tuple[date, int, tuple[Located, int]]]] = defaultdict(list)
+    for item, _ in fresh:
+        for i, p in enumerate(item.txn.postings):
+            if p.account in bounded:
+                touched[p.account].append((item.txn.date, p.amount, (item, i)))
+    if not touched:
+        return []
+    ids = uow.ledger.account_ids()
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    problems = []
+    for name, new in touched.items():
+        spec = specs[name]
+        first = min(day for day, _, _ in new)
+        account_id = ids[name]
+        broken = first_bound_break(
+            spec,
+            uow.ledger.balance_before(account_id, first),
+            uow.ledger.day_totals_from(account_id, first),
+            new,
+        )
+        if broken is not None:
+            item, posting = broken.culprit
+            line, path = item.where(posting)
+            problems.append(
+                Problem(
+                    f"transaction {item.txn.id}: {broken.describe(spec, scales[spec.unit])}",
+                    item.file,
+                    line,
+                    f"{path}.amount" if path else "amount",
+                )
+            )
+    return problems
+
+
+def reverse(
+    uow: UnitOfWork, txn_id: str, new_id: str | None = None, on: date | None = None,
+    reason: str = "",
+) -> PostResult:  # fmt: skip
+    """Post the reversal of a recorded transaction (once: a second reversal is refused)."""
+    original = uow.ledger.get(txn_id)
+    if original is None:
+        raise InputError(f"no transaction {txn_id!r}", [Problem("unknown", field="txn_id")])
+    if original.txn.reverses is not None:
+        raise ConflictError(f"{txn_id} is itself a reversal; post a new transaction instead")
+    new_id = new_id or f"{txn_id}/reversal"
+    already = uow.ledger.reversed_by(txn_id)
+    if already is not None and already != new_id:
+        raise ConflictError(f"{txn_id} is already reversed by {already}")
+    txn = reversal_of(original.txn, new_id, on or original.txn.date, reason)
+    return post(uow, [Located(txn, "reversal", None, (None,) * len(txn.postings))])
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def balances(
+    uow: UnitOfWork,
+    as_of: date | None = None,
+    known_at: datetime | None = None,
+    party: str | None = None,
+) -> list[BalanceRow]:
+    """Every account's balance (zero ones included), by account name."""
+    specs = uow.ledger.accounts(party)
+    ids = uow.ledger.account_ids()
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    totals = uow.ledger.balances(as_of, known_at)
+    return [
+        BalanceRow(name, spec.unit, totals.get(ids[name], 0), scales[spec.unit])
+        for name, spec in specs.items()
+    ]
+
+
+def account_balance(
+    uow: UnitOfWork, account: str, as_of: date | None = None, known_at: datetime | None = None
+) -> int:
+    """One account's balance in minor units."""
+    account_id = uow.ledger.account_ids().get(account)
+    if account_id is None:
+        raise InputError(f"unknown account {account!r}", [Problem("unknown", field="account")])
+    return uow.ledger.balances(as_of, known_at, account_id).get(account_id, 0)
+
+
+def verify(uow: UnitOfWork) -> VerifyReport:
+    """Recompute the hash chain, the balance of every transaction and the derived totals."""
+    head = uow.ledger.head()
+    count, broken = verify_chain(uow.ledger.iter_recorded())
+    if broken is not None:
+        raise IntegrityError(
+            f"chain broken at transaction {broken.txn_id} (seq {broken.seq}): {broken.reason}"
+        )
+    if count != head.seq:
+        raise IntegrityError(
+            f"the head says {head.seq} transactions but {count} are stored: "
+            "transactions were removed"
+        )
+    last = next(uow.ledger.iter_recorded(head.seq, head.seq), None) if head.seq else None
+    if last is not None and last.hash != head.hash:
+        raise IntegrityError(f"the head hash does not match transaction {last.txn.id}")
+    mismatches = uow.ledger.derived_totals_mismatch()
+    if mismatches:
+        account, what = mismatches[0]
+        raise IntegrityError(f"derived totals disagree with the postings: {account}, {what}")
+    return VerifyReport(count, head.seq, head.hash)

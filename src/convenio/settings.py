@@ -1,0 +1,71 @@
+"""One typed settings object, read from the environment (``CONVENIO_*``) and validated.
+
+`SETTINGS_TABLE` lists every setting with its variable and meaning; the README's table and
+`convenio --help` are written from it and a test keeps them in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Final
+
+import platformdirs
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["SETTINGS_TABLE", "Settings", "get_settings"]
+
+SQLITE_FILE: Final = "convenio.db"
+
+
+def _default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("convenio", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """convenio's configuration; every field comes from ``CONVENIO_<NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CONVENIO_", frozen=True, extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Directory of the embedded store (SQLite file) and other local data.",
+    )
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL of the store; empty means the embedded SQLite file in the data "
+            "directory. postgresql://user@host/db selects PostgreSQL (driver psycopg 3)."
+        ),
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_url(cls, value: str) -> str:
+        url = value.strip()
+        for prefix in ("postgres://", "postgresql://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def store_url(self) -> str:
+        """The URL actually used: `database_url`, or the embedded SQLite file."""
+        return self.database_url or f"sqlite:///{self.data_dir / SQLITE_FILE}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return not self.database_url
+
+
+SETTINGS_TABLE: Final[tuple[tuple[str, str], ...]] = tuple(
+    (f"CONVENIO_{name.upper()}", field.description or "")
+    for name, field in Settings.model_fields.items()
+)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process (read once)."""
+    return Settings()

@@ -1,0 +1,30 @@
+"""Storage adapters: SQLAlchemy tables, Alembic migrations, repositories, unit of work.
+
+`Store` is what entry points hold: an engine for the configured URL, migrated on open.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from convenio.store.engine import head_revision, migrate, open_engine
+from convenio.store.ledger_repo import Head, LedgerRepository
+from convenio.store.uow import UnitOfWork
+
+__all__ = ["Head", "LedgerRepository", "Store", "UnitOfWork", "head_revision", "migrate"]
+
+
+class Store:
+    """An opened store: `store.unit_of_work(write=True)` for each service call."""
+
+    def __init__(self, url: str, auto_migrate: bool = True) -> None:
+        self.url = url
+        self.engine: Engine = open_engine(url)
+        if auto_migrate:
+            migrate(self.engine)
+
+    def unit_of_work(self, write: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.engine, write=write)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,102 @@
+"""Opening the store: the engine, SQLite's pragmas and write locking, and migrations.
+
+The embedded default is one SQLite file in WAL mode with foreign keys on. Every write
+transaction on SQLite starts with ``BEGIN IMMEDIATE`` so that concurrent writers queue on
+the database lock instead of failing mid-way; on PostgreSQL writers serialise on the
+ledger head row (``SELECT … FOR UPDATE``). The schema is only ever changed by Alembic.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from convenio.errors import StorageError
+
+__all__ = ["WRITE", "alembic_config", "head_revision", "migrate", "open_engine", "revision_of"]
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+WRITE = "convenio_write"
+"""Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite)."""
+
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration shipped with this version of convenio."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def _install_sqlite_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        # Leave transaction control to us, so that BEGIN IMMEDIATE is possible.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get(WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def open_engine(url: str, create_dir: bool = True) -> Engine:
+    """An engine for `url`, with SQLite's pragmas and locking hooks installed."""
+    if url.startswith("sqlite:///") and create_dir:
+        path = url.removeprefix("sqlite:///")
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url)
+    except (SQLAlchemyError, ImportError) as exc:
+        raise StorageError(f"cannot open the store at {url}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        _install_sqlite_hooks(engine)
+    return engine
+
+
+def revision_of(conn: Connection) -> str | None:
+    """The schema revision the store is at, or None for an empty database."""
+    if not inspect(conn).has_table("alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar_one_or_none()
+
+
+def migrate(engine: Engine) -> str:
+    """Bring the schema to the newest revision (a no-op when it is there); returns it."""
+    try:
+        with engine.connect() as conn:
+            if revision_of(conn) == head_revision():
+                return head_revision()
+        with engine.connect() as plain:
+            conn = plain.execution_options(**{WRITE: True})
+            with conn.begin():
+                command.upgrade(alembic_config(conn), "head")
+    except OperationalError as exc:
+        raise StorageError(f"cannot migrate the store: {exc.orig}") from exc
+    return head_revision()

@@ -1,0 +1,383 @@
+"""The ledger's repository: rows to domain values and back, on one open connection.
+
+Writes append only: transactions, their postings, the derived day and year totals, and
+the head of the hash chain, all inside the caller's unit of work. Bulk paths hand plain
+tuples to the driver's ``executemany`` — the ORM layer would cost more than the work.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import func, select, text, union_all
+from sqlalchemy.engine import Connection
+
+from convenio.ledger import AccountKind, AccountSpec, Posting, RecordedTransaction, Transaction
+from convenio.store.tables import (
+    account_days,
+    account_years,
+    accounts,
+    ledger_head,
+    postings,
+    transactions,
+    units,
+)
+from convenio.units import Unit, UnitKind, UnitRegistry
+
+__all__ = ["Head", "LedgerRepository", "from_micros", "to_micros"]
+
+ID_CHUNK = 5_000
+STREAM_CHUNK = 20_000
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+
+
+class Head(NamedTuple):
+    """The end of the hash chain: last sequence number, its hash and recorded-at time."""
+
+    seq: int
+    hash: str
+    recorded_at: int
+
+
+class LedgerRepository:
+    """Reads and appends ledger rows on `conn`; never commits (the unit of work does)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.dialect = conn.dialect.name
+        self._ph = "?" if self.dialect == "sqlite" else "%s"
+        self._account_ids: dict[str, int] | None = None
+
+    # -- units and accounts ------------------------------------------------------------
+
+    def units(self) -> UnitRegistry:
+        rows = self.conn.execute(select(units.c.code, units.c.scale, units.c.kind, units.c.name))
+        return UnitRegistry(Unit(r.code, r.scale, UnitKind(r.kind), r.name) for r in rows)
+
+    def add_unit(self, unit: Unit) -> None:
+        self.conn.execute(
+            units.insert().values(
+                code=unit.code, scale=unit.scale, kind=unit.kind.value, name=unit.name
+            )
+        )
+
+    def accounts(self, party: str | None = None) -> dict[str, AccountSpec]:
+        query = select(accounts).order_by(accounts.c.name)
+        if party is not None:
+            query = query.where(accounts.c.party == party)
+        return {
+            r.name: AccountSpec(r.name, r.unit, AccountKind(r.kind), r.floor, r.ceiling)
+            for r in self.conn.execute(query)
+        }
+
+    def account_ids(self) -> dict[str, int]:
+        if self._account_ids is None:
+            rows = self.conn.execute(select(accounts.c.name, accounts.c.id))
+            self._account_ids = {r[0]: r[1] for r in rows}
+        return self._account_ids
+
+    def add_accounts(self, specs: Sequence[AccountSpec], opened_at: datetime) -> None:
+        if not specs:
+            return
+        micros = to_micros(opened_at)
+        self.conn.execute(
+            accounts.insert(),
+            [
+                {
+                    "name": s.name,
+                    "party": s.party,
+                    "unit": s.unit,
+                    "kind": s.kind.value,
+                    "floor": s.floor,
+                    "ceiling": s.ceiling,
+                    "opened_at": micros,
+                }
+                for s in specs
+            ],
+        )
+        self._account_ids = None
+
+    # -- the chain head --------------------------------------------------------------
+
+    def lock_head(self) -> Head:
+        """Read the chain head, holding the write lock on it until the unit of work ends.
+
+        On SQLite the whole database is already locked by ``BEGIN IMMEDIATE``.
+        """
+        query = select(ledger_head.c.seq, ledger_head.c.hash, ledger_head.c.recorded_at).where(
+            ledger_head.c.id == 1
+        )
+        if self.dialect != "sqlite":
+            query = query.with_for_update()
+        row = self.conn.execute(query).one()
+        return Head(row.seq, row.hash, row.recorded_at)
+
+    def head(self) -> Head:
+        row = self.conn.execute(
+            select(ledger_head.c.seq, ledger_head.c.hash, ledger_head.c.recorded_at)
+        ).one()
+        return Head(row.seq, row.hash, row.recorded_at)
+
+    # -- transactions ----------------------------------------------------------------
+
+    def digests(self, ids: Iterable[str]) -> dict[str, str]:
+        """The stored content digests of those of `ids` that are already recorded."""
+        found: dict[str, str] = {}
+        wanted = list(ids)
+        for start in range(0, len(wanted), ID_CHUNK):
+            chunk = wanted[start : start + ID_CHUNK]
+            rows = self.conn.execute(
+                select(transactions.c.id, transactions.c.digest).where(transactions.c.id.in_(chunk))
+            )
+            found.update((r.id, r.digest) for r in rows)
+        return found
+
+    def _day(self, day: date) -> Any:
+        return day.isoformat() if self.dialect == "sqlite" else day
+
+    def append(self, records: Sequence[RecordedTransaction], digests: Sequence[str]) -> None:
+        """Append recorded transactions (already chained) with their content digests."""
+        if not records:
+            return
+        ids = self.account_ids()
+        day_of = self._day
+        txn_rows = []
+        posting_rows = []
+        day_totals: dict[tuple[int, date], int] = defaultdict(int)
+        for rec, digest in zip(records, digests, strict=True):
+            t = rec.txn
+            txn_rows.append(
+                (
+                    rec.seq,
+                    t.id,
+                    day_of(t.date),
+                    to_micros(rec.recorded_at),
+                    t.kind,
+                    t.description,
+                    t.source,
+                    json.dumps(dict(t.metadata), ensure_ascii=False, sort_keys=True),
+                    t.reverses,
+                    digest,
+                    rec.prev_hash,
+                    rec.hash,
+                )
+            )
+            for idx, p in enumerate(t.postings):
+                account_id = ids[p.account]
+                posting_rows.append((rec.seq, idx, account_id, p.amount))
+                day_totals[account_id, t.date] += p.amount
+        year_totals: dict[tuple[int, int], int] = defaultdict(int)
+        for (account_id, day), amount in day_totals.items():
+            year_totals[account_id, day.year] += amount
+        ph = self._ph
+        sql = self.conn.exec_driver_sql
+        cols = ", ".join(c.name for c in transactions.columns)
+        sql(
+            f"INSERT INTO transactions ({cols}) VALUES ({', '.join([ph] * 12)})",
+            txn_rows,
+        )
+        sql(
+            f"INSERT INTO postings (txn_seq, idx, account_id, amount) VALUES ({ph},{ph},{ph},{ph})",
+            posting_rows,
+        )
+        sql(
+            f"INSERT INTO account_days (account_id, day, amount) VALUES ({ph},{ph},{ph}) "
+            "ON CONFLICT (account_id, day) DO UPDATE "
+            "SET amount = account_days.amount + excluded.amount",
+            [(a, day_of(d), v) for (a, d), v in day_totals.items()],
+        )
+        sql(
+            f"INSERT INTO account_years (account_id, year, amount) VALUES ({ph},{ph},{ph}) "
+            "ON CONFLICT (account_id, year) DO UPDATE "
+            "SET amount = account_years.amount + excluded.amount",
+            [(a, y, v) for (a, y), v in year_totals.items()],
+        )
+        last = records[-1]
+        self.conn.execute(
+            ledger_head.update()
+            .where(ledger_head.c.id == 1)
+            .values(seq=last.seq, hash=last.hash, recorded_at=to_micros(last.recorded_at))
+        )
+
+    def get(self, txn_id: str) -> RecordedTransaction | None:
+        seq = self.conn.execute(
+            select(transactions.c.seq).where(transactions.c.id == txn_id)
+        ).scalar_one_or_none()
+        if seq is None:
+            return None
+        return next(self.iter_recorded(seq, seq), None)
+
+    def reversed_by(self, txn_id: str) -> str | None:
+        """The id of the transaction that reverses `txn_id`, if any."""
+        return self.conn.execute(
+            select(transactions.c.id).where(transactions.c.reverses == txn_id)
+        ).scalar_one_or_none()
+
+    def iter_recorded(
+        self, first_seq: int = 1, last_seq: int | None = None
+    ) -> Iterator[RecordedTransaction]:
+        """Recorded transactions in chain order, streamed in chunks of `STREAM_CHUNK`."""
+        names = {id_: name for name, id_ in self.account_ids().items()}
+        unit_of = {name: spec.unit for name, spec in self.accounts().items()}
+        last = self.head().seq if last_seq is None else last_seq
+        t, p = transactions.c, postings.c
+        for lo in range(first_seq, last + 1, STREAM_CHUNK):
+            hi = min(lo + STREAM_CHUNK - 1, last)
+            txn_rows = self.conn.execute(
+                select(transactions).where(t.seq.between(lo, hi)).order_by(t.seq)
+            ).all()
+            grouped: dict[int, list[Posting]] = defaultdict(list)
+            for row in self.conn.execute(
+                select(p.txn_seq, p.account_id, p.amount)
+                .where(p.txn_seq.between(lo, hi))
+                .order_by(p.txn_seq, p.idx)
+            ):
+                name = names.get(row.account_id, f"#{row.account_id}")
+                grouped[row.txn_seq].append(Posting(name, row.amount, unit_of.get(name, "?")))
+            for r in txn_rows:
+                meta = json.loads(r.metadata)
+                txn = Transaction(
+                    r.id,
+                    r.date,
+                    r.description,
+                    tuple(grouped.get(r.seq, ())),
+                    r.kind,
+                    r.source,
+                    tuple(sorted(meta.items())),
+                    r.reverses,
+                )
+                yield RecordedTransaction(
+                    r.seq, txn, from_micros(r.recorded_at), r.prev_hash, r.hash
+                )
+
+    # -- balances ----------------------------------------------------------------------
+
+    def seq_known_at(self, moment: datetime) -> int:
+        """The last sequence number recorded at or before `moment` (0 if none)."""
+        value = self.conn.execute(
+            select(func.max(transactions.c.seq)).where(
+                transactions.c.recorded_at <= to_micros(moment)
+            )
+        ).scalar_one()
+        return int(value or 0)
+
+    def balances(
+        self,
+        as_of: date | None = None,
+        known_at: datetime | None = None,
+        account_id: int | None = None,
+    ) -> dict[int, int]:
+        """Balances by account id as of an effective date and as known at a recorded time.
+
+        Reads at most one row per account and year before `as_of`'s year plus one per day
+        of that year; what was recorded after `known_at` is subtracted from the postings.
+        """
+        y, d = account_years.c, account_days.c
+        if as_of is None:
+            parts = [select(y.account_id, y.amount)]
+            if account_id is not None:
+                parts[0] = parts[0].where(y.account_id == account_id)
+        else:
+            year_part = select(y.account_id, y.amount).where(y.year < as_of.year)
+            day_part = select(d.account_id, d.amount).where(
+                d.day >= date(as_of.year, 1, 1), d.day <= as_of
+            )
+            if account_id is not None:
+                year_part = year_part.where(y.account_id == account_id)
+                day_part = day_part.where(d.account_id == account_id)
+            parts = [year_part, day_part]
+        union = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        totals: dict[int, int] = defaultdict(int)
+        for acc, amount in self.conn.execute(
+            select(union.c.account_id, func.sum(union.c.amount)).group_by(union.c.account_id)
+        ):
+            totals[acc] += int(amount)
+        if known_at is not None:
+            for acc, amount in self._recorded_after(self.seq_known_at(known_at), as_of, account_id):
+                totals[acc] -= amount
+        return dict(totals)
+
+    def _recorded_after(
+        self, seq: int, as_of: date | None, account_id: int | None
+    ) -> Iterable[tuple[int, int]]:
+        p, t = postings.c, transactions.c
+        query = (
+            select(p.account_id, func.sum(p.amount))
+            .select_from(postings.join(transactions, p.txn_seq == t.seq))
+            .where(p.txn_seq > seq)
+            .group_by(p.account_id)
+        )
+        if as_of is not None:
+            query = query.where(t.date <= as_of)
+        if account_id is not None:
+            query = query.where(p.account_id == account_id)
+        return [(acc, int(amount)) for acc, amount in self.conn.execute(query)]
+
+    def day_totals_from(self, account_id: int, day: date) -> list[tuple[date, int]]:
+        d = account_days.c
+        rows = self.conn.execute(
+            select(d.day, d.amount).where(d.account_id == account_id, d.day >= day).order_by(d.day)
+        )
+        return [(r.day, r.amount) for r in rows]
+
+    def balance_before(self, account_id: int, day: date) -> int:
+        before = date.fromordinal(day.toordinal() - 1)
+        return self.balances(as_of=before, account_id=account_id).get(account_id, 0)
+
+    # -- integrity ---------------------------------------------------------------------
+
+    def derived_totals_mismatch(self) -> list[tuple[str, str]]:
+        """(account, what) pairs where day or year totals differ from the postings."""
+        ids = {id_: name for name, id_ in self.account_ids().items()}
+        p, t = postings.c, transactions.c
+        by_day = {
+            (acc, day): int(total)
+            for acc, day, total in self.conn.execute(
+                select(p.account_id, t.date, func.sum(p.amount))
+                .select_from(postings.join(transactions, p.txn_seq == t.seq))
+                .group_by(p.account_id, t.date)
+            )
+        }
+        stored_days = {
+            (r.account_id, r.day): r.amount for r in self.conn.execute(select(account_days))
+        }
+        problems: list[tuple[str, str]] = []
+        for key in sorted(set(by_day) | set(stored_days)):
+            if by_day.get(key, 0) != stored_days.get(key, 0):
+                problems.append((ids.get(key[0], f"#{key[0]}"), f"day total of {key[1]}"))
+        by_year: dict[tuple[int, int], int] = defaultdict(int)
+        for (acc, day), total in by_day.items():
+            by_year[acc, day.year] += total
+        stored_years = {
+            (r.account_id, r.year): r.amount for r in self.conn.execute(select(account_years))
+        }
+        for key in sorted(set(by_year) | set(stored_years)):
+            if by_year.get(key, 0) != stored_years.get(key, 0):
+                problems.append((ids.get(key[0], f"#{key[0]}"), f"year total of {key[1]}"))
+        return problems
+
+    def counts(self) -> Mapping[str, int]:
+        return {
+            "transactions": self.conn.execute(
+                select(func.count()).select_from(transactions)
+            ).scalar_one(),
+            "postings": self.conn.execute(select(func.count()).select_from(postings)).scalar_one(),
+            "accounts": self.conn.execute(select(func.count()).select_from(accounts)).scalar_one(),
+        }
+
+    def ping(self) -> None:
+        self.conn.execute(text("SELECT 1"))
