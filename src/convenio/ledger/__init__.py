@@ -10,6 +10,7 @@ from convenio.ledger.chain import (
     canonical_bytes,
     chain_hash,
     content_digest,
+    encode_content,
     verify_chain,
 )
 from convenio.ledger.model import (
@@ -43,6 +44,7 @@ __all__ = [
     "check_account",
     "check_transaction",
     "content_digest",
+    "encode_content",
     "party_of",
     "reversal_of",
     "verify_chain",

@@ -13,6 +13,7 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from convenio.ledger.model import RecordedTransaction, Transaction
@@ -24,6 +25,7 @@ __all__ = [
     "canonical_bytes",
     "chain_hash",
     "content_digest",
+    "encode_content",
     "verify_chain",
 ]
 
@@ -46,20 +48,38 @@ def _content(txn: Transaction) -> list[object]:
     ]
 
 
-def content_digest(txn: Transaction) -> str:
-    """A digest of what the caller submitted: equal digests mean an idempotent replay."""
-    return hashlib.sha256(_dumps(_content(txn)).encode()).hexdigest()
+def encode_content(txn: Transaction) -> bytes:
+    """The canonical encoding of what the caller submitted: compact JSON, fixed field order.
 
-
-def canonical_bytes(txn: Transaction, seq: int, recorded_at: datetime) -> bytes:
-    """The canonical encoding of a recorded transaction: compact JSON, fixed field order.
-
-    Amounts are integers of minor units, dates ISO 8601, `recorded_at` in UTC with
-    microseconds; metadata keeps its (sorted) order.
+    Amounts are integers of minor units, dates ISO 8601; metadata keeps its (sorted) order.
     """
-    return _dumps(
-        [ENCODING_VERSION, seq, recorded_at.isoformat(timespec="microseconds"), *_content(txn)]
-    ).encode()
+    return _dumps(_content(txn)).encode()
+
+
+def content_digest(txn: Transaction, encoded: bytes | None = None) -> str:
+    """A digest of what the caller submitted: equal digests mean an idempotent replay."""
+    return hashlib.sha256(encode_content(txn) if encoded is None else encoded).hexdigest()
+
+
+def canonical_bytes(
+    txn: Transaction, seq: int, recorded_at: datetime, encoded: bytes | None = None
+) -> bytes:
+    """The canonical encoding of a recorded transaction.
+
+    A header line ``["convenio.txn/1",SEQ,"RECORDED_AT"]`` (UTC, microseconds), a newline,
+    then the content (`encode_content`, passed in when already computed).
+    """
+    return b'["%s",%d,"%s"]\n%s' % (
+        ENCODING_VERSION.encode(),
+        seq,
+        _iso(recorded_at),
+        encode_content(txn) if encoded is None else encoded,
+    )
+
+
+@lru_cache(maxsize=64)
+def _iso(moment: datetime) -> bytes:
+    return moment.isoformat(timespec="microseconds").encode()
 
 
 def chain_hash(prev_hash: str, encoded: bytes) -> str:

@@ -24,6 +24,7 @@ from convenio.ledger import (
     check_account,
     check_transaction,
     content_digest,
+    encode_content,
     reversal_of,
     verify_chain,
 )
@@ -193,8 +194,10 @@ def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = 
     # Within the batch: an id may repeat only with identical content.
     digests: dict[str, tuple[str, Located]] = {}
     unique: list[tuple[Located, str]] = []
+    encoded: dict[str, bytes] = {}
     for item in batch:
-        digest = content_digest(item.txn)
+        content = encoded[item.txn.id] = encode_content(item.txn)
+        digest = content_digest(item.txn, content)
         seen = digests.get(item.txn.id)
         if seen is None:
             digests[item.txn.id] = (digest, item)
@@ -241,7 +244,7 @@ def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = 
             conflicts,
         )
 
-    records = _chain(head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh)
+    records = _chain(head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh, encoded)
     uow.ledger.append(records, [digest for _, digest in fresh])
     uow.commit()
     if progress is not None:
@@ -256,14 +259,19 @@ def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = 
 
 
 def _chain(
-    seq: int, prev: str, recorded_micros: int, fresh: Sequence[tuple[Located, str]]
+    seq: int,
+    prev: str,
+    recorded_micros: int,
+    fresh: Sequence[tuple[Located, str]],
+    encoded: dict[str, bytes],
 ) -> list[RecordedTransaction]:
     recorded_at = from_micros(recorded_micros)
     records = []
     for item, _ in fresh:
         seq += 1
-        digest = chain_hash(prev, canonical_bytes(item.txn, seq, recorded_at))
-        records.append(RecordedTransaction(seq, item.txn, recorded_at, prev, digest))
+        txn = item.txn
+        digest = chain_hash(prev, canonical_bytes(txn, seq, recorded_at, encoded[txn.id]))
+        records.append(RecordedTransaction(seq, txn, recorded_at, prev, digest))
         prev = digest
     return records
 

@@ -29,6 +29,8 @@ WRITE = "convenio_write"
 """Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite)."""
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+SQLITE_CACHE_KIB = 131_072
+"""Page cache per connection (128 MiB): large batches touch many index pages."""
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -57,6 +59,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
         cur.close()
 
     @event.listens_for(engine, "begin")

@@ -11,12 +11,20 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import func, select, text, union_all
 from sqlalchemy.engine import Connection
 
-from convenio.ledger import AccountKind, AccountSpec, Posting, RecordedTransaction, Transaction
+from convenio.ledger import (
+    AccountKind,
+    AccountSpec,
+    Metadata,
+    Posting,
+    RecordedTransaction,
+    Transaction,
+)
 from convenio.store.tables import (
     account_days,
     account_years,
@@ -43,6 +51,15 @@ def to_micros(moment: datetime) -> int:
 
 def from_micros(micros: int) -> datetime:
     return datetime.fromtimestamp(micros // 1_000_000, UTC).replace(microsecond=micros % 1_000_000)
+
+
+@lru_cache(maxsize=65_536)
+def _iso_day(day: date) -> str:
+    return day.isoformat()
+
+
+def _encode_metadata(meta: Metadata) -> str:
+    return json.dumps(dict(meta), ensure_ascii=False, sort_keys=True) if meta else "{}"
 
 
 class Head(NamedTuple):
@@ -147,7 +164,8 @@ class LedgerRepository:
         return found
 
     def _day(self, day: date) -> Any:
-        return day.isoformat() if self.dialect == "sqlite" else day
+        """A date as the driver takes it: ISO text for SQLite (whose adapters are deprecated)."""
+        return _iso_day(day) if self.dialect == "sqlite" else day
 
     def append(self, records: Sequence[RecordedTransaction], digests: Sequence[str]) -> None:
         """Append recorded transactions (already chained) with their content digests."""
@@ -158,18 +176,22 @@ class LedgerRepository:
         txn_rows = []
         posting_rows = []
         day_totals: dict[tuple[int, date], int] = defaultdict(int)
+        micros = {rec.recorded_at: to_micros(rec.recorded_at) for rec in (records[0], records[-1])}
         for rec, digest in zip(records, digests, strict=True):
             t = rec.txn
+            recorded = micros.get(rec.recorded_at)
+            if recorded is None:
+                recorded = micros[rec.recorded_at] = to_micros(rec.recorded_at)
             txn_rows.append(
                 (
                     rec.seq,
                     t.id,
                     day_of(t.date),
-                    to_micros(rec.recorded_at),
+                    recorded,
                     t.kind,
                     t.description,
                     t.source,
-                    json.dumps(dict(t.metadata), ensure_ascii=False, sort_keys=True),
+                    _encode_metadata(t.metadata),
                     t.reverses,
                     digest,
                     rec.prev_hash,

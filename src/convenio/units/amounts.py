@@ -118,6 +118,13 @@ def parse_minor(text: str, scale: int) -> int:
 
     Thousands separators and exponents are refused: amounts in files are plain decimals.
     """
+    whole, dot, frac = text.partition(".")
+    if dot and 0 < len(frac) <= scale and frac.isascii() and frac.isdecimal():
+        # Fast path for the common ``-1234.56``; anything unusual takes the full route.
+        digits = whole[1:] if whole[:1] == "-" else whole
+        if digits.isascii() and digits.isdecimal():
+            pad: int = 10 ** (scale - len(frac))
+            return int(whole + frac) * pad
     stripped = text.strip()
     if not _NUMBER.match(stripped):
         raise AmountError(f"{text!r} is not a decimal number")
