@@ -35,5 +35,34 @@ def init() -> None:
     )
 
 
+@app.command()
+def demo() -> None:
+    """Run convenio on the shipped example: the Cuba–Venezuela terms and the reported
+    compensation of Q4 2011, posted, verified and shown as balances."""
+    from rich.table import Table
+
+    from convenio.services.example import run_example
+    from convenio.units import format_minor
+
+    with guard():
+        report = run_example(open_store())
+    console.print(
+        f"[bold]{report.agreement}[/]: terms valid, versions {', '.join(report.versions)}"
+    )
+    console.print(
+        f"ledger: {report.posted.posted} transaction(s) posted, "
+        f"{report.posted.replayed} already recorded; chain verified over "
+        f"{report.verified.transactions} transaction(s), head {report.verified.head_hash[:16]}…",
+        highlight=False,
+    )
+    table = Table(title="Balances after the Q4 2011 compensation (USD)")
+    table.add_column("account")
+    table.add_column("balance", justify="right")
+    for row in report.balances:
+        if row.balance:
+            table.add_row(row.account, f"{format_minor(row.balance, row.scale)} {row.unit}")
+    console.print(table)
+
+
 def main() -> None:
     app()

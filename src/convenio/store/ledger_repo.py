@@ -58,6 +58,16 @@ def _iso_day(day: date) -> str:
     return day.isoformat()
 
 
+@lru_cache(maxsize=65_536)
+def _stored_date(value: date | str) -> date:
+    """A date column as the driver returns it: ISO text from SQLite, a date elsewhere."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _decode_metadata(text: str) -> Metadata:
+    return () if text == "{}" else tuple(sorted(json.loads(text).items()))
+
+
 def _encode_metadata(meta: Metadata) -> str:
     return json.dumps(dict(meta), ensure_ascii=False, sort_keys=True) if meta else "{}"
 
@@ -256,35 +266,39 @@ class LedgerRepository:
         names = {id_: name for name, id_ in self.account_ids().items()}
         unit_of = {name: spec.unit for name, spec in self.accounts().items()}
         last = self.head().seq if last_seq is None else last_seq
-        t, p = transactions.c, postings.c
+        ph = self._ph
+        cols = ", ".join(c.name for c in transactions.columns if c.name != "digest")
+        txn_sql = f"SELECT {cols} FROM transactions WHERE seq BETWEEN {ph} AND {ph} ORDER BY seq"
+        posting_sql = (
+            "SELECT txn_seq, account_id, amount FROM postings "
+            f"WHERE txn_seq BETWEEN {ph} AND {ph} ORDER BY txn_seq, idx"
+        )
+        as_date = _stored_date
+        moments: dict[int, datetime] = {}
         for lo in range(first_seq, last + 1, STREAM_CHUNK):
             hi = min(lo + STREAM_CHUNK - 1, last)
-            txn_rows = self.conn.execute(
-                select(transactions).where(t.seq.between(lo, hi)).order_by(t.seq)
-            ).all()
+            txn_rows = self.conn.exec_driver_sql(txn_sql, (lo, hi)).fetchall()
             grouped: dict[int, list[Posting]] = defaultdict(list)
-            for row in self.conn.execute(
-                select(p.txn_seq, p.account_id, p.amount)
-                .where(p.txn_seq.between(lo, hi))
-                .order_by(p.txn_seq, p.idx)
-            ):
-                name = names.get(row.account_id, f"#{row.account_id}")
-                grouped[row.txn_seq].append(Posting(name, row.amount, unit_of.get(name, "?")))
-            for r in txn_rows:
-                meta = json.loads(r.metadata)
+            for seq, account_id, amount in self.conn.exec_driver_sql(posting_sql, (lo, hi)):
+                name = names.get(account_id, f"#{account_id}")
+                grouped[seq].append(Posting(name, amount, unit_of.get(name, "?")))
+            for (
+                seq, id_, day, recorded, kind, desc, source, meta, reverses, prev_hash, hash_
+            ) in txn_rows:  # fmt: skip
+                moment = moments.get(recorded)
+                if moment is None:
+                    moment = moments[recorded] = from_micros(recorded)
                 txn = Transaction(
-                    r.id,
-                    r.date,
-                    r.description,
-                    tuple(grouped.get(r.seq, ())),
-                    r.kind,
-                    r.source,
-                    tuple(sorted(meta.items())),
-                    r.reverses,
+                    id_,
+                    as_date(day),
+                    desc,
+                    tuple(grouped.get(seq, ())),
+                    kind,
+                    source,
+                    _decode_metadata(meta),
+                    reverses,
                 )
-                yield RecordedTransaction(
-                    r.seq, txn, from_micros(r.recorded_at), r.prev_hash, r.hash
-                )
+                yield RecordedTransaction(seq, txn, moment, prev_hash, hash_)
 
     # -- balances ----------------------------------------------------------------------
 

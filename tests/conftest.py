@@ -1,0 +1,89 @@
+"""Shared fixtures: a migrated store on SQLite and on the real PostgreSQL server.
+
+PostgreSQL comes from ``CONVENIO_TEST_PG_URL`` (default: the local server, database
+``test``, trust auth). Each test gets a schema of its own, dropped afterwards. Where no
+server answers, the PostgreSQL half of a test is skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from convenio.store import Store
+
+PG_CANDIDATES = (
+    "postgresql+psycopg://postgres@127.0.0.1:5432/test",
+    "postgresql+psycopg://root@127.0.0.1:5432/test",
+)
+
+
+def _find_pg() -> tuple[str | None, str]:
+    urls = [os.environ["CONVENIO_TEST_PG_URL"]] if os.environ.get("CONVENIO_TEST_PG_URL") else []
+    reasons = []
+    for url in urls or list(PG_CANDIDATES):
+        engine = create_engine(url, connect_args={"connect_timeout": 3})
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return url, ""
+        except OperationalError as exc:
+            reasons.append(f"{url}: {str(exc.orig).strip().splitlines()[0]}")
+        finally:
+            engine.dispose()
+    return None, "; ".join(reasons)
+
+
+_PG_URL, _PG_REASON = _find_pg()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """The base URL of the PostgreSQL test database (skips the test if there is none)."""
+    if _PG_URL is None:
+        pytest.skip(f"PostgreSQL is not reachable ({_PG_REASON}); start it to run this test")
+    return _PG_URL
+
+
+@pytest.fixture
+def pg_schema_url(pg_url: str) -> Iterator[str]:
+    """A URL whose search_path is a fresh schema, dropped after the test."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{pg_url}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'convenio.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A URL for an empty database, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'convenio.db'}"
+    return str(request.getfixturevalue("pg_schema_url"))
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A migrated, empty store on each backend."""
+    s = Store(store_url)
+    try:
+        yield s
+    finally:
+        s.close()
