@@ -50,3 +50,9 @@ def test_embedded_default_is_a_sqlite_file_in_the_data_dir(tmp_path: Path) -> No
     settings = Settings(data_dir=tmp_path, database_url="")
     assert settings.is_embedded
     assert settings.store_url == f"sqlite:///{tmp_path / 'convenio.db'}"
+
+
+def test_head_revision_constant_is_alembics_head() -> None:
+    from convenio.store.engine import HEAD_REVISION, head_revision
+
+    assert head_revision() == HEAD_REVISION

@@ -9,24 +9,36 @@ ledger head row (``SELECT … FOR UPDATE``). The schema is only ever changed by 
 from __future__ import annotations
 
 import sqlite3
-from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from convenio.errors import StorageError
 
-__all__ = ["WRITE", "alembic_config", "head_revision", "migrate", "open_engine", "revision_of"]
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "HEAD_REVISION",
+    "WRITE",
+    "alembic_config",
+    "head_revision",
+    "migrate",
+    "open_engine",
+    "revision_of",
+]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE = "convenio_write"
 """Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite)."""
+
+HEAD_REVISION = "0001"
+"""The newest migration shipped with this version (a test checks it against Alembic's head).
+
+Known up front so that opening an up-to-date store does not load Alembic at all."""
 
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 SQLITE_CACHE_KIB = 131_072
@@ -34,6 +46,8 @@ SQLITE_CACHE_KIB = 131_072
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -41,9 +55,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return cfg
 
 
-@cache
 def head_revision() -> str:
-    """The newest migration shipped with this version of convenio."""
+    """The newest migration in the migrations folder, as Alembic sees it."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -94,12 +109,14 @@ def migrate(engine: Engine) -> str:
     """Bring the schema to the newest revision (a no-op when it is there); returns it."""
     try:
         with engine.connect() as conn:
-            if revision_of(conn) == head_revision():
-                return head_revision()
+            if revision_of(conn) == HEAD_REVISION:
+                return HEAD_REVISION
+        from alembic import command
+
         with engine.connect() as plain:
             conn = plain.execution_options(**{WRITE: True})
             with conn.begin():
                 command.upgrade(alembic_config(conn), "head")
     except OperationalError as exc:
         raise StorageError(f"cannot migrate the store: {exc.orig}") from exc
-    return head_revision()
+    return HEAD_REVISION
