@@ -147,7 +147,7 @@ def balances(
     table.add_column("balance", justify="right")
     table.add_column("unit")
     for r in rows:
-        table.add_row(r.account, f"{format_minor(r.balance, r.scale)}", r.unit)
+        table.add_row(r.account, format_minor(r.balance, r.scale, grouping=True), r.unit)
     console.print(table)
 
 

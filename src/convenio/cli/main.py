@@ -60,7 +60,9 @@ def demo() -> None:
     table.add_column("balance", justify="right")
     for row in report.balances:
         if row.balance:
-            table.add_row(row.account, f"{format_minor(row.balance, row.scale)} {row.unit}")
+            table.add_row(
+                row.account, f"{format_minor(row.balance, row.scale, grouping=True)} {row.unit}"
+            )
     console.print(table)
 
 

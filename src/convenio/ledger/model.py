@@ -36,7 +36,7 @@ Metadata = tuple[tuple[str, str], ...]
 """Key/value metadata, sorted by key (a tuple so that transactions stay hashable values)."""
 
 ACCOUNT_NAME = re.compile(
-    r"^[A-Z][A-Z0-9]*(\.[A-Z0-9][A-Za-z0-9-]*)*(/[A-Za-z0-9][A-Za-z0-9_-]*)+$"
+    r"^[A-Z][A-Z0-9]*(\.[A-Z0-9][A-Za-z0-9-]*)*(/[A-Za-z0-9][A-Za-z0-9_.-]*)+$"
 )
 """A party code (``VEN``, ``CUB.BNC``) then one or more ``/``-separated path segments."""
 

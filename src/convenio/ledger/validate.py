@@ -47,7 +47,7 @@ def check_account(spec: AccountSpec, units: UnitRegistry) -> list[Issue]:
                 None,
                 "account",
                 f"{spec.name!r} is not an account path: a party code such as VEN or "
-                "CUB.BNC, then '/'-separated segments (letters, digits, '-', '_')",
+                "CUB.BNC, then '/'-separated segments (letters, digits, '-', '_', '.')",
             )
         )
     if spec.unit not in units:

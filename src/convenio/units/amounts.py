@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 UNIT_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,23}$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
 
 
 class AmountError(ValueError):
@@ -143,11 +143,14 @@ def to_decimal(minor: int, scale: int) -> Decimal:
     return Decimal(minor).scaleb(-scale)
 
 
-def format_minor(minor: int, scale: int) -> str:
-    """Plain decimal text of an amount with exactly `scale` decimals (``-12.50``)."""
-    if scale == 0:
-        return str(minor)
+def format_minor(minor: int, scale: int, grouping: bool = False) -> str:
+    """Decimal text of an amount with exactly `scale` decimals (``-12.50``).
+
+    Plain by default (for files and JSON); ``grouping=True`` separates thousands with
+    commas for people to read (``1,002,550,000.00``).
+    """
     sign = "-" if minor < 0 else ""
     factor: int = 10**scale
     whole, frac = divmod(abs(minor), factor)
-    return f"{sign}{whole}.{frac:0{scale}d}"
+    whole_text = f"{whole:,}" if grouping else str(whole)
+    return f"{sign}{whole_text}.{frac:0{scale}d}" if scale else f"{sign}{whole_text}"
