@@ -56,6 +56,8 @@ class Located(NamedTuple):
         """The line and JSON path prefix of a posting (or of the transaction)."""
         if posting is None:
             return self.line, self.path
+        if not self.path:  # a CSV row: the line says which posting
+            return self.posting_lines[posting], ""
         return self.posting_lines[posting], f"{self.path}.postings[{posting}]"
 
 
@@ -252,8 +254,9 @@ def parse_json(
             raw_postings = raw.get("postings")
             if not isinstance(raw_postings, list):
                 raise ValueError(f"{path}.postings: expected a list")
+            date_text = _text(raw, "date", path)
             try:
-                day = parse_date(_text(raw, "date", path))
+                day = parse_date(date_text)
             except ValueError as exc:
                 raise ValueError(f"{path}.date: {exc}") from None
             txn = Transaction(

@@ -9,7 +9,7 @@ the end of every day from the earliest new posting on, under the writers' lock.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -367,7 +367,15 @@ def account_balance(
 def verify(uow: UnitOfWork) -> VerifyReport:
     """Recompute the hash chain, the balance of every transaction and the derived totals."""
     head = uow.ledger.head()
-    count, broken = verify_chain(uow.ledger.iter_recorded())
+    stale: list[str] = []
+
+    def checked() -> Iterator[RecordedTransaction]:
+        for record, digest in uow.ledger.iter_recorded_with_digests():
+            if not stale and content_digest(record.txn) != digest:
+                stale.append(record.txn.id)
+            yield record
+
+    count, broken = verify_chain(checked())
     if broken is not None:
         raise IntegrityError(
             f"chain broken at transaction {broken.txn_id} (seq {broken.seq}): {broken.reason}"
@@ -380,6 +388,10 @@ def verify(uow: UnitOfWork) -> VerifyReport:
     last = next(uow.ledger.iter_recorded(head.seq, head.seq), None) if head.seq else None
     if last is not None and last.hash != head.hash:
         raise IntegrityError(f"the head hash does not match transaction {last.txn.id}")
+    if stale:
+        raise IntegrityError(
+            f"the stored content digest of transaction {stale[0]} does not match its content"
+        )
     mismatches = uow.ledger.derived_totals_mismatch()
     if mismatches:
         account, what = mismatches[0]

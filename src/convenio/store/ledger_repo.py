@@ -263,11 +263,18 @@ class LedgerRepository:
         self, first_seq: int = 1, last_seq: int | None = None
     ) -> Iterator[RecordedTransaction]:
         """Recorded transactions in chain order, streamed in chunks of `STREAM_CHUNK`."""
+        for record, _ in self.iter_recorded_with_digests(first_seq, last_seq):
+            yield record
+
+    def iter_recorded_with_digests(
+        self, first_seq: int = 1, last_seq: int | None = None
+    ) -> Iterator[tuple[RecordedTransaction, str]]:
+        """Recorded transactions with their stored content digests, in chain order."""
         names = {id_: name for name, id_ in self.account_ids().items()}
         unit_of = {name: spec.unit for name, spec in self.accounts().items()}
         last = self.head().seq if last_seq is None else last_seq
         ph = self._ph
-        cols = ", ".join(c.name for c in transactions.columns if c.name != "digest")
+        cols = ", ".join(c.name for c in transactions.columns)
         txn_sql = f"SELECT {cols} FROM transactions WHERE seq BETWEEN {ph} AND {ph} ORDER BY seq"
         posting_sql = (
             "SELECT txn_seq, account_id, amount FROM postings "
@@ -283,7 +290,8 @@ class LedgerRepository:
                 name = names.get(account_id, f"#{account_id}")
                 grouped[seq].append(Posting(name, amount, unit_of.get(name, "?")))
             for (
-                seq, id_, day, recorded, kind, desc, source, meta, reverses, prev_hash, hash_
+                seq, id_, day, recorded, kind, desc, source, meta, reverses, digest, prev_hash,
+                hash_,
             ) in txn_rows:  # fmt: skip
                 moment = moments.get(recorded)
                 if moment is None:
@@ -298,7 +306,7 @@ class LedgerRepository:
                     _decode_metadata(meta),
                     reverses,
                 )
-                yield RecordedTransaction(seq, txn, moment, prev_hash, hash_)
+                yield RecordedTransaction(seq, txn, moment, prev_hash, hash_), digest
 
     # -- balances ----------------------------------------------------------------------
 
