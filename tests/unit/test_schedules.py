@@ -466,26 +466,24 @@ def test_strings_are_accepted_for_the_named_choices() -> None:
     assert schedule.day_count is DayCount.ACT_365_FIXED
 
 
-def test_public_api() -> None:
-    assert sorted(convenio.financing.__all__) == sorted(
-        [
-            "DECIMAL_CONTEXT",
-            "ROUNDING",
-            "DayCount",
-            "Frequency",
-            "GraceInterest",
-            "Installment",
-            "InterestBasis",
-            "Method",
-            "Schedule",
-            "accrue",
-            "add_months",
-            "build_schedule",
-            "check_rate",
-            "round_minor",
-            "year_fraction",
-        ]
-    )
+def test_public_api_offers_the_schedule_names() -> None:
+    assert set(convenio.financing.__all__) >= {
+        "DECIMAL_CONTEXT",
+        "ROUNDING",
+        "DayCount",
+        "Frequency",
+        "GraceInterest",
+        "Installment",
+        "InterestBasis",
+        "Method",
+        "Schedule",
+        "accrue",
+        "add_months",
+        "build_schedule",
+        "check_rate",
+        "round_minor",
+        "year_fraction",
+    }
     for name in convenio.financing.__all__:
         assert getattr(convenio.financing, name) is not None
 

@@ -6,6 +6,13 @@ installments (`schedules`). Amounts are integers of minor units (cents), rates a
 `Decimal` annual fractions, and rounding (half to even) happens only at the cent.
 """
 
+from convenio.financing.accrual import (
+    Accrual,
+    accrual_accounts,
+    accrual_transactions,
+    accrue_through,
+    late_interest,
+)
 from convenio.financing.daycount import (
     DECIMAL_CONTEXT,
     ROUNDING,
@@ -16,6 +23,34 @@ from convenio.financing.daycount import (
     round_minor,
     year_fraction,
 )
+from convenio.financing.deliveries import (
+    DELIVERY_COLUMNS,
+    Delivery,
+    parse_deliveries_csv,
+    quota_span,
+)
+from convenio.financing.invoicing import (
+    SPLIT_ROUNDING,
+    VALUE_ROUNDING,
+    Invoice,
+    PriceSource,
+    Valuation,
+    delivery_accounts,
+    delivery_transactions,
+    split_invoice,
+    value_delivery,
+)
+from convenio.financing.prices import (
+    PRICE_COLUMNS,
+    PRICE_DECIMALS,
+    PRICE_ROUNDING,
+    PricePoint,
+    PriceSeries,
+    parse_price,
+    parse_price_csv,
+    reference_price,
+    series_from_points,
+)
 from convenio.financing.schedules import (
     Frequency,
     GraceInterest,
@@ -25,21 +60,58 @@ from convenio.financing.schedules import (
     Schedule,
     build_schedule,
 )
+from convenio.financing.tranches import (
+    Tranche,
+    financing_day_count,
+    tranche_claims,
+    tranche_for,
+)
 
 __all__ = [
     "DECIMAL_CONTEXT",
+    "DELIVERY_COLUMNS",
+    "PRICE_COLUMNS",
+    "PRICE_DECIMALS",
+    "PRICE_ROUNDING",
     "ROUNDING",
+    "SPLIT_ROUNDING",
+    "VALUE_ROUNDING",
+    "Accrual",
     "DayCount",
+    "Delivery",
     "Frequency",
     "GraceInterest",
     "Installment",
     "InterestBasis",
+    "Invoice",
     "Method",
+    "PricePoint",
+    "PriceSeries",
+    "PriceSource",
     "Schedule",
+    "Tranche",
+    "Valuation",
+    "accrual_accounts",
+    "accrual_transactions",
     "accrue",
+    "accrue_through",
     "add_months",
     "build_schedule",
     "check_rate",
+    "delivery_accounts",
+    "delivery_transactions",
+    "financing_day_count",
+    "late_interest",
+    "parse_deliveries_csv",
+    "parse_price",
+    "parse_price_csv",
+    "quota_span",
+    "reference_price",
     "round_minor",
+    "series_from_points",
+    "split_invoice",
+    "tranche_claims",
+    "tranche_for",
+    "value_delivery",
     "year_fraction",
 ]
