@@ -97,6 +97,8 @@ def tranche_claims(tranche: Tranche) -> list[Claim]:
     amounts (the principal of a grace row) make no claim.
 
     The INSTALLMENT claims sum to the principal lent plus any capitalised grace interest.
+    A schedule's claim arises when it falls due (`issued` = `due`): a settlement run takes
+    up an installment in the period it is due, not while it is years away.
     """
     claims: list[Claim] = []
     for row in tranche.schedule.installments:
@@ -113,7 +115,7 @@ def tranche_claims(tranche: Tranche) -> list[Claim]:
                         type=type_,
                         amount=amount,
                         currency=tranche.currency,
-                        issued=tranche.start,
+                        issued=row.due,
                         due=row.due,
                         source=tranche.id,
                     )

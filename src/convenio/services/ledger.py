@@ -9,7 +9,7 @@ the end of every day from the earliest new posting on, under the writers' lock.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,11 +46,14 @@ __all__ = [
     "VerifyReport",
     "account_balance",
     "balances",
+    "declare_accounts",
+    "ensure_accounts",
     "open_accounts",
     "open_accounts_file",
     "post",
     "post_file",
     "read_journal",
+    "record",
     "reverse",
     "verify",
 ]
@@ -96,6 +99,19 @@ def _now() -> datetime:
 
 def open_accounts(uow: UnitOfWork, declared: Sequence[LocatedAccount]) -> OpenResult:
     """Open accounts; reopening one with the same attributes is a no-op, other ones conflict."""
+    result = declare_accounts(uow, declared)
+    uow.commit()
+    return result
+
+
+def ensure_accounts(uow: UnitOfWork, specs: Iterable[AccountSpec], origin: str) -> OpenResult:
+    """Declare the accounts a service is about to post to (no commit)."""
+    unique = {spec.name: spec for spec in specs}
+    return declare_accounts(uow, [LocatedAccount(s, origin, None) for s in unique.values()])
+
+
+def declare_accounts(uow: UnitOfWork, declared: Sequence[LocatedAccount]) -> OpenResult:
+    """`open_accounts` without the commit."""
     registry = uow.ledger.units()
     uow.ledger.lock_head()
     existing = uow.ledger.accounts()
@@ -126,7 +142,6 @@ def open_accounts(uow: UnitOfWork, declared: Sequence[LocatedAccount]) -> OpenRe
     if conflicts:
         raise ConflictError(str(conflicts[0]), conflicts)
     uow.ledger.add_accounts(list(new.values()), _now())
-    uow.commit()
     return OpenResult(len(new), unchanged)
 
 
@@ -186,6 +201,15 @@ def post_file(uow: UnitOfWork, path: Path, progress: Progress | None = None) -> 
 
 def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = None) -> PostResult:
     """Record a batch of transactions atomically, in order, extending the hash chain."""
+    result = record(uow, batch)
+    uow.commit()
+    if progress is not None:
+        progress(0)
+    return result
+
+
+def record(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
+    """`post` without the commit: for services that write more in the same unit of work."""
     head = uow.ledger.lock_head()
     specs = uow.ledger.accounts()
     problems: list[Problem] = []
@@ -246,9 +270,6 @@ def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = 
 
     records = _chain(head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh, encoded)
     uow.ledger.append(records, [digest for _, digest in fresh])
-    uow.commit()
-    if progress is not None:
-        progress(0)
     last = records[-1] if records else None
     return PostResult(
         posted=len(records),

@@ -1,8 +1,8 @@
 """Tables of the financing and settlement side: terms documents, prices, deliveries,
 claims, tranches, payments, accruals and settlement runs (same metadata as the ledger).
 
-Prices and rates are exact decimal text (SQLite has no exact decimal type); amounts are
-BIGINT minor units. Operational rows are inserted once; a settlement run is marked
+Prices and rates are exact decimal text (SQLite has no exact decimal type) and a
+tranche's loan terms their JSON; amounts are BIGINT minor units. Operational rows are inserted once; a settlement run is marked
 reversed on reopening, and its allocations stop counting — the ledger keeps the history.
 """
 
@@ -75,15 +75,10 @@ tranches = Table(
     Column("debtor", String(64), nullable=False),
     Column("currency", String(24), nullable=False),
     Column("principal", BigInteger, nullable=False),
-    Column("rate", String(40), nullable=False),
     Column("start", Date, nullable=False),
-    Column("term_months", Integer, nullable=False),
-    Column("grace_months", Integer, nullable=False),
-    Column("frequency", String(16), nullable=False),
-    Column("method", String(24), nullable=False),
-    Column("day_count", String(16), nullable=False),
-    Column("grace_interest", String(16), nullable=False),
+    Column("loan", Text, nullable=False),
 )
+
 
 claims = Table(
     "claims",
@@ -126,12 +121,15 @@ settlement_runs = Table(
     metadata,
     Column("id", String(200), primary_key=True),
     Column("period", String(16), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
     Column("party_a", String(64), nullable=False),
     Column("party_b", String(64), nullable=False),
     Column("currency", String(24), nullable=False),
     Column("generation", Integer, nullable=False),
     Column("status", String(16), nullable=False),
     Column("statement", Text, nullable=False),
+    Column("transactions", Text, nullable=False),
     Column("created_at", BigInteger, nullable=False),
     Column("reversed_at", BigInteger, nullable=True),
     Index("ix_settlement_runs_period", "period", "party_a", "party_b"),

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RootTransaction
 
 from convenio.store.engine import WRITE
+from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
 
 __all__ = ["UnitOfWork"]
@@ -22,6 +23,7 @@ class UnitOfWork:
     """`with UnitOfWork(engine, write=True) as uow: ...; uow.commit()`."""
 
     ledger: LedgerRepository
+    financing: FinancingRepository
 
     def __init__(self, engine: Engine, write: bool = False) -> None:
         self.engine = engine
@@ -36,6 +38,7 @@ class UnitOfWork:
         self._conn = conn
         self._tx = conn.begin()
         self.ledger = LedgerRepository(conn)
+        self.financing = FinancingRepository(conn)
         return self
 
     @property

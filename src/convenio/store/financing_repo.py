@@ -1,0 +1,435 @@
+"""The financing side's repository: terms documents, prices, deliveries, tranches, claims,
+payments, accruals and settlement runs, as domain values.
+
+Like the ledger's, it never commits. Outstanding amounts are derived, never stored: a
+claim's amount less what the settlement runs still in force allocated to it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.engine import Connection
+
+from convenio.financing import Delivery, Invoice, PricePoint, Tranche, Valuation, tranche_for
+from convenio.financing.claims import Claim, ClaimType, Payment
+from convenio.store.financing_tables import (
+    accruals,
+    allocations,
+    claims,
+    deliveries,
+    payments,
+    price_points,
+    settlement_runs,
+    terms_documents,
+    tranches,
+)
+from convenio.terms import ItemKind, LoanTerms
+
+__all__ = ["FinancingRepository", "RunRow", "TermsDocument"]
+
+ACTIVE = "settled"
+REVERSED = "reversed"
+
+
+class TermsDocument(NamedTuple):
+    id: int
+    agreement_id: str
+    digest: str
+    source: str
+    text: str
+
+
+class RunRow(NamedTuple):
+    id: str
+    period: str
+    party_a: str
+    party_b: str
+    currency: str
+    generation: int
+    status: str
+    statement: dict[str, Any]
+    transactions: list[str]
+
+
+def _claim(row: Any) -> Claim:
+    return Claim(
+        row.id,
+        row.creditor,
+        row.debtor,
+        ClaimType(row.type),
+        row.amount,
+        row.currency,
+        row.issued,
+        row.due,
+        row.source,
+    )
+
+
+class FinancingRepository:
+    """Reads and inserts the financing side's rows on `conn`."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    # -- terms -------------------------------------------------------------------------
+
+    def add_terms(self, agreement_id: str, digest: str, source: str, text: str, at: int) -> bool:
+        """Store a terms document; False if the same text is already stored."""
+        known = self.conn.execute(
+            select(terms_documents.c.id).where(terms_documents.c.digest == digest)
+        ).scalar_one_or_none()
+        if known is not None:
+            return False
+        self.conn.execute(
+            terms_documents.insert().values(
+                agreement_id=agreement_id, digest=digest, source=source, text=text, loaded_at=at
+            )
+        )
+        return True
+
+    def latest_terms(self) -> TermsDocument | None:
+        row = self.conn.execute(
+            select(terms_documents).order_by(terms_documents.c.id.desc()).limit(1)
+        ).one_or_none()
+        if row is None:
+            return None
+        return TermsDocument(row.id, row.agreement_id, row.digest, row.source, row.text)
+
+    # -- prices ------------------------------------------------------------------------
+
+    def prices(self, series: Iterable[str] | None = None) -> list[PricePoint]:
+        query = select(price_points).order_by(price_points.c.series, price_points.c.date)
+        if series is not None:
+            query = query.where(price_points.c.series.in_(list(series)))
+        return [PricePoint(r.series, r.date, Decimal(r.price)) for r in self.conn.execute(query)]
+
+    def add_prices(self, points: Sequence[PricePoint]) -> None:
+        if points:
+            self.conn.execute(
+                price_points.insert(),
+                [{"series": p.series, "date": p.date, "price": str(p.price)} for p in points],
+            )
+
+    # -- deliveries, tranches, claims -------------------------------------------------
+
+    def delivery_digests(self, ids: Sequence[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 5000):
+            rows = self.conn.execute(
+                select(deliveries.c.id, deliveries.c.digest).where(
+                    deliveries.c.id.in_(ids[start : start + 5000])
+                )
+            )
+            found.update((r.id, r.digest) for r in rows)
+        return found
+
+    def add_delivery(
+        self, delivery: Delivery, digest: str, valuation: Valuation, invoice: Invoice
+    ) -> None:
+        self.conn.execute(
+            deliveries.insert().values(
+                id=delivery.delivery_id,
+                date=delivery.date,
+                supplier=delivery.supplier,
+                recipient=delivery.recipient,
+                kind=delivery.kind.value,
+                item=delivery.item,
+                quantity=delivery.quantity,
+                unit=delivery.unit,
+                price=None if delivery.price is None else str(delivery.price),
+                digest=digest,
+                version_id=valuation.version_id,
+                currency=valuation.currency,
+                value=valuation.value,
+                price_used=str(valuation.price),
+                price_source=valuation.source.value,
+                reference_price=None
+                if valuation.reference_price is None
+                else str(valuation.reference_price),
+                financed=invoice.financed,
+                short_term=invoice.short_term,
+            )
+        )
+        if invoice.tranche is not None:
+            t = invoice.tranche
+            self.conn.execute(
+                tranches.insert().values(
+                    id=t.id,
+                    delivery_id=t.delivery_id,
+                    creditor=t.creditor,
+                    debtor=t.debtor,
+                    currency=t.currency,
+                    principal=t.principal,
+                    start=t.start,
+                    loan=t.loan.model_dump_json(),
+                )
+            )
+        self.add_claims(invoice.all_claims)
+
+    def add_claims(self, new: Iterable[Claim]) -> None:
+        rows = [
+            {
+                "id": c.id,
+                "creditor": c.creditor,
+                "debtor": c.debtor,
+                "type": c.type.value,
+                "amount": c.amount,
+                "currency": c.currency,
+                "issued": c.issued,
+                "due": c.due,
+                "source": c.source,
+            }
+            for c in new
+        ]
+        if rows:
+            self.conn.execute(claims.insert(), rows)
+
+    def deliveries(self) -> list[tuple[Delivery, int, str]]:
+        """Every stored delivery with its value and currency, by date."""
+        rows = self.conn.execute(select(deliveries).order_by(deliveries.c.date, deliveries.c.id))
+        return [
+            (
+                Delivery(
+                    r.id,
+                    r.date,
+                    r.supplier,
+                    r.recipient,
+                    ItemKind(r.kind),
+                    r.item,
+                    r.quantity,
+                    r.unit,
+                    None if r.price is None else Decimal(r.price),
+                ),
+                r.value,
+                r.currency,
+            )
+            for r in rows
+        ]
+
+    def tranches(self) -> list[Tranche]:
+        rows = self.conn.execute(select(tranches).order_by(tranches.c.start, tranches.c.id))
+        return [
+            tranche_for(
+                r.id,
+                r.delivery_id,
+                r.creditor,
+                r.debtor,
+                r.currency,
+                r.principal,
+                r.start,
+                LoanTerms.model_validate_json(r.loan),
+            )
+            for r in rows
+        ]
+
+    def accrued_keys(self) -> set[tuple[str, str]]:
+        return {(r.tranche_id, r.month) for r in self.conn.execute(select(accruals))}
+
+    def add_accruals(self, rows: Sequence[tuple[str, str, int]]) -> None:
+        if rows:
+            self.conn.execute(
+                accruals.insert(),
+                [{"tranche_id": t, "month": m, "amount": a} for t, m, a in rows],
+            )
+
+    def _allocated(self, as_of: date | None = None) -> Any:
+        """Per claim, what active settlement runs allocated to it (a subquery)."""
+        query = (
+            select(allocations.c.claim_id, func.sum(allocations.c.amount).label("allocated"))
+            .select_from(
+                allocations.join(settlement_runs, allocations.c.run_id == settlement_runs.c.id)
+            )
+            .where(settlement_runs.c.status == ACTIVE)
+            .group_by(allocations.c.claim_id)
+        )
+        if as_of is not None:
+            query = query.where(settlement_runs.c.period_end <= as_of)
+        return query.subquery()
+
+    def open_claims(
+        self,
+        parties: tuple[str, str] | None = None,
+        issued_by: date | None = None,
+        as_of: date | None = None,
+    ) -> list[tuple[Claim, int]]:
+        """Claims with their outstanding amount (> 0), optionally between two parties."""
+        allocated = self._allocated(as_of)
+        outstanding = claims.c.amount - func.coalesce(allocated.c.allocated, 0)
+        query = (
+            select(claims, outstanding.label("outstanding"))
+            .select_from(claims.outerjoin(allocated, allocated.c.claim_id == claims.c.id))
+            .where(outstanding > 0)
+            .order_by(claims.c.due, claims.c.id)
+        )
+        if parties is not None:
+            a, b = parties
+            query = query.where(
+                or_(
+                    and_(claims.c.creditor == a, claims.c.debtor == b),
+                    and_(claims.c.creditor == b, claims.c.debtor == a),
+                )
+            )
+        if issued_by is not None:
+            query = query.where(claims.c.issued <= issued_by)
+        return [(_claim(r), int(r.outstanding)) for r in self.conn.execute(query)]
+
+    def claims_issued(self, parties: tuple[str, str], first: date, last: date) -> list[Claim]:
+        a, b = parties
+        rows = self.conn.execute(
+            select(claims).where(
+                or_(
+                    and_(claims.c.creditor == a, claims.c.debtor == b),
+                    and_(claims.c.creditor == b, claims.c.debtor == a),
+                ),
+                claims.c.issued.between(first, last),
+            )
+        )
+        return [_claim(r) for r in rows]
+
+    # -- payments ----------------------------------------------------------------------
+
+    def payment_digests(self, ids: Sequence[str]) -> dict[str, str]:
+        rows = self.conn.execute(
+            select(payments.c.id, payments.c.digest).where(payments.c.id.in_(list(ids)))
+        )
+        return {r.id: r.digest for r in rows}
+
+    def add_payments(self, new: Sequence[tuple[Payment, str]]) -> None:
+        if new:
+            self.conn.execute(
+                payments.insert(),
+                [
+                    {
+                        "id": p.id,
+                        "payer": p.payer,
+                        "payee": p.payee,
+                        "amount": p.amount,
+                        "currency": p.currency,
+                        "date": p.date,
+                        "reference": p.reference,
+                        "digest": digest,
+                    }
+                    for p, digest in new
+                ],
+            )
+
+    def payments_between(self, parties: tuple[str, str], first: date, last: date) -> list[Payment]:
+        a, b = parties
+        rows = self.conn.execute(
+            select(payments)
+            .where(
+                or_(
+                    and_(payments.c.payer == a, payments.c.payee == b),
+                    and_(payments.c.payer == b, payments.c.payee == a),
+                ),
+                payments.c.date.between(first, last),
+            )
+            .order_by(payments.c.date, payments.c.id)
+        )
+        return [
+            Payment(r.id, r.payer, r.payee, r.amount, r.currency, r.date, r.reference) for r in rows
+        ]
+
+    # -- settlement runs ---------------------------------------------------------------
+
+    def runs(self, period: str | None = None, status: str | None = ACTIVE) -> list[RunRow]:
+        query = select(settlement_runs).order_by(
+            settlement_runs.c.period_end, settlement_runs.c.party_a, settlement_runs.c.generation
+        )
+        if period is not None:
+            query = query.where(settlement_runs.c.period == period)
+        if status is not None:
+            query = query.where(settlement_runs.c.status == status)
+        return [
+            RunRow(
+                r.id,
+                r.period,
+                r.party_a,
+                r.party_b,
+                r.currency,
+                r.generation,
+                r.status,
+                json.loads(r.statement),
+                json.loads(r.transactions),
+            )
+            for r in self.conn.execute(query)
+        ]
+
+    def generations(self, period: str, parties: tuple[str, str]) -> int:
+        value = self.conn.execute(
+            select(func.max(settlement_runs.c.generation)).where(
+                settlement_runs.c.period == period,
+                settlement_runs.c.party_a == parties[0],
+                settlement_runs.c.party_b == parties[1],
+            )
+        ).scalar_one()
+        return int(value or 0)
+
+    def settled_periods_covering(self, day: date, parties: tuple[str, str]) -> list[str]:
+        """Active runs between the two parties (either order) whose period contains `day`."""
+        a, b = parties
+        rows = self.conn.execute(
+            select(settlement_runs.c.period).where(
+                settlement_runs.c.status == ACTIVE,
+                settlement_runs.c.period_start <= day,
+                settlement_runs.c.period_end >= day,
+                or_(
+                    and_(settlement_runs.c.party_a == a, settlement_runs.c.party_b == b),
+                    and_(settlement_runs.c.party_a == b, settlement_runs.c.party_b == a),
+                ),
+            )
+        )
+        return [r.period for r in rows]
+
+    def add_run(
+        self,
+        run: RunRow,
+        period_start: date,
+        period_end: date,
+        allocated: Sequence[tuple[str, int, str, str]],
+        at: int,
+    ) -> None:
+        self.conn.execute(
+            settlement_runs.insert().values(
+                id=run.id,
+                period=run.period,
+                period_start=period_start,
+                period_end=period_end,
+                party_a=run.party_a,
+                party_b=run.party_b,
+                currency=run.currency,
+                generation=run.generation,
+                status=run.status,
+                statement=json.dumps(run.statement, sort_keys=True),
+                transactions=json.dumps(run.transactions),
+                created_at=at,
+            )
+        )
+        if allocated:
+            self.conn.execute(
+                allocations.insert(),
+                [
+                    {
+                        "run_id": run.id,
+                        "idx": i,
+                        "claim_id": claim_id,
+                        "amount": amount,
+                        "method": method,
+                        "against": against,
+                    }
+                    for i, (claim_id, amount, method, against) in enumerate(allocated)
+                ],
+            )
+
+    def mark_reversed(self, run_id: str, at: int) -> None:
+        self.conn.execute(
+            settlement_runs.update()
+            .where(settlement_runs.c.id == run_id)
+            .values(status=REVERSED, reversed_at=at)
+        )
