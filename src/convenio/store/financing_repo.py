@@ -279,6 +279,28 @@ class FinancingRepository:
             query = query.where(claims.c.issued <= issued_by)
         return [(_claim(r), int(r.outstanding)) for r in self.conn.execute(query)]
 
+    def allocated_totals(self, as_of: date | None = None) -> dict[str, int]:
+        """Per claim id, what settlement runs in force (ending by `as_of`) allocated."""
+        allocated = self._allocated(as_of)
+        return {r.claim_id: int(r.allocated) for r in self.conn.execute(select(allocated))}
+
+    def claims_due_by(self, as_of: date, type_: ClaimType) -> list[Claim]:
+        rows = self.conn.execute(
+            select(claims).where(claims.c.due <= as_of, claims.c.type == type_.value)
+        )
+        return [_claim(r) for r in rows]
+
+    def accrued_by(self, as_of: date) -> dict[str, int]:
+        """Per tranche, the interest accrued in months ending on or before `as_of`."""
+        month = f"{as_of.year:04d}-{as_of.month:02d}"
+        rows = self.conn.execute(
+            select(accruals.c.tranche_id, func.sum(accruals.c.amount))
+            .where(accruals.c.month <= month)
+            .group_by(accruals.c.tranche_id)
+        )
+        totals = {tranche: int(amount) for tranche, amount in rows}
+        return totals
+
     def claims_issued(self, parties: tuple[str, str], first: date, last: date) -> list[Claim]:
         a, b = parties
         rows = self.conn.execute(

@@ -2,8 +2,9 @@
 claims, tranches, payments, accruals and settlement runs (same metadata as the ledger).
 
 Prices and rates are exact decimal text (SQLite has no exact decimal type) and a
-tranche's loan terms their JSON; amounts are BIGINT minor units. Operational rows are inserted once; a settlement run is marked
-reversed on reopening, and its allocations stop counting — the ledger keeps the history.
+tranche's loan terms their JSON; amounts are BIGINT minor units. Operational rows are
+inserted once; a settlement run is marked reversed on reopening, and its allocations stop
+counting — the ledger keeps the history.
 """
 
 from __future__ import annotations

@@ -1,0 +1,262 @@
+"""Financing use cases: load terms, prices, deliveries and payments; accrue interest.
+
+Each load is all-or-nothing and idempotent: a file loaded again changes nothing; a row
+whose id is already stored with other content is a conflict; a row dated inside a
+period already settled between its parties is refused until that period is reopened.
+Deliveries are valued by the terms version in force on their date, split into a
+short-term claim and a tranche, and posted to the ledger in the same unit of work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import astuple, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TextIO
+
+from convenio.errors import ConflictError, InputError, Problem, StorageError
+from convenio.financing import (
+    Delivery,
+    PriceSeries,
+    Tranche,
+    accrual_accounts,
+    accrual_transactions,
+    accrue_through,
+    delivery_accounts,
+    delivery_transactions,
+    parse_deliveries_csv,
+    parse_price_csv,
+    series_from_points,
+    split_invoice,
+    value_delivery,
+)
+from convenio.financing.claims import Payment
+from convenio.financing.payments import parse_payments_csv
+from convenio.ledger import AccountSpec, Transaction
+from convenio.ledger.parse import Located
+from convenio.services import ledger
+from convenio.store import UnitOfWork
+from convenio.store.ledger_repo import to_micros
+from convenio.terms import Agreement, load_terms, parse_terms
+
+__all__ = [
+    "LoadResult",
+    "accrue",
+    "current_agreement",
+    "load_deliveries",
+    "load_payments",
+    "load_prices",
+    "load_terms_file",
+    "open_text",
+    "settlement_pair_of",
+]
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    added: int
+    unchanged: int
+    posted: int = 0
+
+
+def _now_micros() -> int:
+    return to_micros(datetime.now(UTC))
+
+
+def open_text(path: Path) -> TextIO:
+    try:
+        return path.open(encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+
+
+def load_terms_file(uow: UnitOfWork, path: Path) -> tuple[Agreement, bool]:
+    """Check a terms file and make it the store's current terms; False if already current."""
+    agreement = load_terms(path)
+    text = path.read_text(encoding="utf-8")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    latest = uow.financing.latest_terms()
+    if latest is not None and latest.agreement_id != agreement.agreement.id:
+        raise ConflictError(
+            f"this store keeps agreement {latest.agreement_id}; "
+            f"{path} is agreement {agreement.agreement.id} (use another store)"
+        )
+    added = uow.financing.add_terms(agreement.agreement.id, digest, str(path), text, _now_micros())
+    uow.commit()
+    return agreement, added
+
+
+def current_agreement(uow: UnitOfWork) -> Agreement:
+    """The terms most recently loaded into the store."""
+    latest = uow.financing.latest_terms()
+    if latest is None:
+        raise StorageError("no terms in this store: run `convenio terms load FILE` first")
+    return parse_terms(latest.text, latest.source)
+
+
+def load_prices(uow: UnitOfWork, path: Path) -> LoadResult:
+    with open_text(path) as stream:
+        points, problems = parse_price_csv(stream, str(path))
+    _, duplicates = series_from_points(points)
+    problems.extend(duplicates)
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    stored = {(p.series, p.date): p.price for p in uow.financing.prices({p.series for p in points})}
+    conflicts = [
+        Problem(f"{p.series} on {p.date} is stored as {stored[p.series, p.date]}", str(path))
+        for p in points
+        if (p.series, p.date) in stored and stored[p.series, p.date] != p.price
+    ]
+    if conflicts:
+        raise ConflictError(str(conflicts[0]), conflicts)
+    new = [p for p in points if (p.series, p.date) not in stored]
+    uow.financing.add_prices(new)
+    uow.commit()
+    return LoadResult(len(new), len(points) - len(new))
+
+
+def _digest(*fields: object) -> str:
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
+
+
+def settlement_pair_of(agreement: Agreement, day: date, a: str, b: str) -> tuple[str, str]:
+    """The two parties as a settlement run names them (the terms' order, else sorted)."""
+    version = agreement.version_on(day)
+    named = version.settlement.parties if version.settlement is not None else ()
+    if len(named) == 2 and {a, b} == set(named):
+        return named[0], named[1]
+    first, second = sorted((a, b))
+    return first, second
+
+
+def _refuse_settled(
+    uow: UnitOfWork, agreement: Agreement, rows: Sequence[tuple[str, date, str, str]], name: str
+) -> None:
+    problems = []
+    for row_id, day, a, b in rows:
+        pair = settlement_pair_of(agreement, day, a, b)
+        for period in uow.financing.settled_periods_covering(day, pair):
+            problems.append(
+                Problem(
+                    f"{row_id} falls in {period}, already settled between {pair[0]} and "
+                    f"{pair[1]}: reopen it first (convenio settle {period} --reopen)",
+                    name,
+                )
+            )
+    if problems:
+        raise ConflictError(str(problems[0]), problems)
+
+
+def load_deliveries(uow: UnitOfWork, path: Path) -> LoadResult:
+    """Value, split and record every delivery of a CSV file, with its ledger transactions."""
+    agreement = current_agreement(uow)
+    with open_text(path) as stream:
+        parsed, problems = parse_deliveries_csv(stream, str(path), agreement)
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    return record_deliveries(uow, agreement, parsed, str(path))
+
+
+def record_deliveries(
+    uow: UnitOfWork, agreement: Agreement, parsed: Sequence[Delivery], name: str
+) -> LoadResult:
+    """Record parsed deliveries (the Python API of `load_deliveries`), then commit."""
+    digests = {d.delivery_id: _digest(*astuple(d)) for d in parsed}
+    stored = uow.financing.delivery_digests(list(digests))
+    conflicts = [
+        Problem(
+            f"delivery {i} is already recorded with different content", name, None, "delivery_id"
+        )
+        for i, digest in digests.items()
+        if i in stored and stored[i] != digest
+    ]
+    if conflicts:
+        raise ConflictError(str(conflicts[0]), conflicts)
+    new = [d for d in parsed if d.delivery_id not in stored]
+    _refuse_settled(
+        uow, agreement, [(d.delivery_id, d.date, d.supplier, d.recipient) for d in new], name
+    )
+    series = _series(uow)
+    txns: list[Transaction] = []
+    specs: list[AccountSpec] = []
+    for delivery in new:
+        try:
+            valuation = value_delivery(delivery, agreement, series)
+            invoice = split_invoice(valuation, delivery, agreement.version(valuation.version_id))
+        except InputError as exc:
+            raise InputError(
+                f"{name}: delivery {delivery.delivery_id}: {exc}", exc.problems
+            ) from exc
+        uow.financing.add_delivery(delivery, digests[delivery.delivery_id], valuation, invoice)
+        specs.extend(delivery_accounts(delivery, invoice))
+        txns.extend(delivery_transactions(delivery, valuation, invoice))
+    posted = _post(uow, specs, txns, name)
+    uow.commit()
+    return LoadResult(len(new), len(parsed) - len(new), posted)
+
+
+def _series(uow: UnitOfWork) -> dict[str, PriceSeries]:
+    found, problems = series_from_points(uow.financing.prices())
+    if problems:  # pragma: no cover - the table's key forbids duplicates
+        raise InputError.from_problems(problems, "stored prices")
+    return dict(found)
+
+
+def _post(
+    uow: UnitOfWork, specs: Sequence[AccountSpec], txns: Sequence[Transaction], origin: str
+) -> int:
+    if not txns:
+        return 0
+    ledger.ensure_accounts(uow, specs, origin)
+    batch = [Located(t, origin, None, (None,) * len(t.postings)) for t in txns]
+    return ledger.record(uow, batch).posted
+
+
+def load_payments(uow: UnitOfWork, path: Path) -> LoadResult:
+    """Record the cash payments of a CSV file (settlement runs apply them)."""
+    agreement = current_agreement(uow)
+    parties = {p.code for p in agreement.parties}
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    with open_text(path) as stream:
+        parsed, problems = parse_payments_csv(stream, str(path), parties, scales)
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    return record_payments(uow, agreement, parsed, str(path))
+
+
+def record_payments(
+    uow: UnitOfWork, agreement: Agreement, parsed: Sequence[Payment], name: str
+) -> LoadResult:
+    digests = {
+        p.id: _digest(p.payer, p.payee, p.amount, p.currency, p.date, p.reference) for p in parsed
+    }
+    stored = uow.financing.payment_digests(list(digests))
+    conflicts = [
+        Problem(f"payment {i} is already recorded with different content", name, None, "payment_id")
+        for i, digest in digests.items()
+        if i in stored and stored[i] != digest
+    ]
+    if conflicts:
+        raise ConflictError(str(conflicts[0]), conflicts)
+    new = [p for p in parsed if p.id not in stored]
+    _refuse_settled(uow, agreement, [(p.id, p.date, p.payer, p.payee) for p in new], name)
+    uow.financing.add_payments([(p, digests[p.id]) for p in new])
+    uow.commit()
+    return LoadResult(len(new), len(parsed) - len(new))
+
+
+def tranches(uow: UnitOfWork) -> list[Tranche]:
+    return uow.financing.tranches()
+
+
+def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:
+    """Book month-end interest on every tranche up to `through` (idempotent)."""
+    done = uow.financing.accrued_keys()
+    due = [a for a in accrue_through(uow.financing.tranches(), through) if a.key not in done]
+    uow.financing.add_accruals([(a.tranche_id, a.month, a.amount) for a in due])
+    posted = _post(uow, list(accrual_accounts(due)), accrual_transactions(due), "accrual")
+    if commit:
+        uow.commit()
+    return LoadResult(len(due), len(done), posted)

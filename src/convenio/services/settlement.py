@@ -1,0 +1,206 @@
+"""Settlement use cases: run (or reopen) the compensation of a period, and statements.
+
+A run is per period and pair of parties. Re-running a settled period changes nothing and
+returns the stored statement; `reopen` first reverses the earlier run in the ledger and
+marks it reversed, then settles again on what is stored now. Interest is accrued through
+the period's end first, so the interest claims a run pays are backed in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from convenio.errors import InputError, Problem
+from convenio.financing.claims import ClaimType
+from convenio.ledger import reversal_of
+from convenio.ledger.parse import Located
+from convenio.periods import Period, parse_period
+from convenio.services import ledger
+from convenio.services.financing import accrue, current_agreement
+from convenio.settlement import OpenClaim, settle, settlement_accounts, settlement_transactions
+from convenio.store import UnitOfWork
+from convenio.store.financing_repo import ACTIVE, RunRow
+from convenio.store.ledger_repo import to_micros
+from convenio.units import format_minor
+
+__all__ = ["AGE_BUCKETS", "RunOutcome", "party_statement", "run_settlement"]
+
+AGE_BUCKETS = (("current", None, 0), ("1-30", 1, 30), ("31-90", 31, 90), ("over 90", 91, None))
+"""Days past due: not yet due, 1–30, 31–90, more than 90."""
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    run: RunRow
+    created: bool
+    reversed_run: str | None = None
+
+
+def _pairs(uow: UnitOfWork, period: Period, named: tuple[str, ...]) -> list[tuple[str, str]]:
+    if len(named) == 2:
+        return [(named[0], named[1])]
+    pairs = {
+        tuple(sorted((c.creditor, c.debtor)))
+        for c, _ in uow.financing.open_claims(issued_by=period.end)
+    }
+    return sorted((a, b) for a, b in pairs)
+
+
+def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> list[RunOutcome]:
+    """Settle `period_text` (``2011Q4``, ``2011-10``, ``2011``) for every pair of parties."""
+    period = parse_period(period_text)
+    key = period.iso()
+    agreement = current_agreement(uow)
+    version = agreement.version_on(period.end)
+    rules = version.settlement
+    if rules is None:
+        raise InputError(
+            f"terms version {version.id} in force on {period.end} has no settlement rules",
+            [Problem("missing", field=f"versions[{version.id}].settlement")],
+        )
+    currency = rules.cash_currency
+    scale = uow.ledger.units()[currency].scale
+    accrue(uow, period.end, commit=False)
+    outcomes = []
+    for a, b in _pairs(uow, period, rules.parties):
+        active = [r for r in uow.financing.runs(key) if (r.party_a, r.party_b) == (a, b)]
+        reversed_id = None
+        if active and not reopen:
+            outcomes.append(RunOutcome(active[0], created=False))
+            continue
+        now = to_micros(datetime.now(UTC))
+        for run in active:
+            _reverse_run(uow, run, period.end)
+            uow.financing.mark_reversed(run.id, now)
+            reversed_id = run.id
+        open_claims = [
+            OpenClaim(claim, outstanding)
+            for claim, outstanding in uow.financing.open_claims((a, b), issued_by=period.end)
+            if claim.currency == currency
+        ]
+        paid = [
+            p
+            for p in uow.financing.payments_between((a, b), period.start, period.end)
+            if p.currency == currency
+        ]
+        result = settle(period, a, b, open_claims, paid, rules, currency, scale=scale)
+        generation = uow.financing.generations(key, (a, b)) + 1
+        prefix = f"settle:{key}:{a}:{b}" + (f":{generation}" if generation > 1 else "")
+        txns = settlement_transactions(result, prefix)
+        if txns:
+            ledger.ensure_accounts(uow, settlement_accounts(result).values(), prefix)
+            ledger.record(uow, [Located(t, prefix, None, (None,) * len(t.postings)) for t in txns])
+        run = RunRow(
+            id=f"{key}:{a}:{b}:{generation}",
+            period=key,
+            party_a=a,
+            party_b=b,
+            currency=currency,
+            generation=generation,
+            status=ACTIVE,
+            statement=result.statement.to_dict(scale),
+            transactions=[t.id for t in txns],
+        )
+        uow.financing.add_run(
+            run,
+            period.start,
+            period.end,
+            [(x.claim_id, x.amount, x.method.value, x.against) for x in result.allocations],
+            now,
+        )
+        outcomes.append(RunOutcome(run, created=True, reversed_run=reversed_id))
+    uow.commit()
+    return outcomes
+
+
+def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:
+    reversals = []
+    for txn_id in run.transactions:
+        original = uow.ledger.get(txn_id)
+        if original is None:  # pragma: no cover - the run and its transactions commit together
+            raise InputError(f"settlement run {run.id}: transaction {txn_id} is missing")
+        txn = reversal_of(original.txn, f"{txn_id}/reversal", on, f"reopening of {run.period}")
+        reversals.append(Located(txn, run.id, None, (None,) * len(txn.postings)))
+    if reversals:
+        ledger.record(uow, reversals)
+
+
+def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
+    """What `party` is owed and owes as of a date: claims by type and age, tranche
+    principal outstanding and accrued interest, each per counterparty (decimal strings)."""
+    agreement = current_agreement(uow)
+    if party not in {p.code for p in agreement.parties}:
+        raise InputError(f"unknown party {party!r}", [Problem("unknown", field="--party")])
+    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    ages: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    for claim, outstanding in uow.financing.open_claims(issued_by=as_of, as_of=as_of):
+        if party not in (claim.creditor, claim.debtor):
+            continue
+        direction = "receivable" if claim.creditor == party else "payable"
+        other = claim.debtor if direction == "receivable" else claim.creditor
+        late = (as_of - claim.due).days
+        bucket = next(
+            name
+            for name, low, high in AGE_BUCKETS
+            if (low is None or late >= low) and (high is None or late <= high)
+        )
+        ages[direction, other, f"{claim.type.value}|{claim.currency}", bucket] += outstanding
+    principal: dict[tuple[str, str, str], int] = defaultdict(int)
+    interest: dict[tuple[str, str, str], int] = defaultdict(int)
+    allocated = uow.financing.allocated_totals(as_of)
+    accrued = uow.financing.accrued_by(as_of)
+    interest_due: dict[str, int] = defaultdict(int)
+    for claim in uow.financing.claims_due_by(as_of, ClaimType.INTEREST):
+        interest_due[claim.source] += claim.amount
+    for tranche in uow.financing.tranches():
+        if party not in (tranche.creditor, tranche.debtor) or tranche.start > as_of:
+            continue
+        direction = "receivable" if tranche.creditor == party else "payable"
+        other = tranche.debtor if direction == "receivable" else tranche.creditor
+        paid = sum(
+            allocated.get(f"{tranche.id}:inst:{row.number}", 0)
+            for row in tranche.schedule.installments
+        )
+        key = (direction, other, tranche.currency)
+        principal[key] += tranche.principal - paid
+        # Accrued but not yet due: due interest is a claim above, in its age bucket.
+        interest[key] += accrued.get(tranche.id, 0) - interest_due.get(tranche.id, 0)
+    rows: list[dict[str, Any]] = []
+    for (direction, other, kind, bucket), amount in sorted(ages.items()):
+        claim_type, currency = kind.split("|")
+        rows.append(
+            {
+                "direction": direction,
+                "counterparty": other,
+                "type": claim_type,
+                "age": bucket,
+                "currency": currency,
+                "outstanding": format_minor(amount, scales[currency]),
+            }
+        )
+    return {
+        "party": party,
+        "as_of": as_of.isoformat(),
+        "claims": rows,
+        "tranche_principal": [
+            {
+                "direction": direction,
+                "counterparty": other,
+                "currency": currency,
+                "outstanding": format_minor(amount, scales[currency]),
+            }
+            for (direction, other, currency), amount in sorted(principal.items())
+        ],
+        "accrued_interest_not_due": [
+            {
+                "direction": direction,
+                "counterparty": other,
+                "currency": currency,
+                "amount": format_minor(max(amount, 0), scales[currency]),
+            }
+            for (direction, other, currency), amount in sorted(interest.items())
+        ],
+    }
