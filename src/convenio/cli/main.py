@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from convenio.cli import ledger, terms
+from convenio.cli import financing, ledger, settlement, terms
 from convenio.cli.common import console, guard, open_store
 
 app = typer.Typer(
@@ -15,6 +15,13 @@ app = typer.Typer(
 )
 app.add_typer(terms.app, name="terms")
 app.add_typer(ledger.app, name="ledger")
+app.add_typer(financing.prices_app, name="prices")
+app.add_typer(financing.deliveries_app, name="deliveries")
+app.add_typer(financing.payments_app, name="payments")
+app.command()(financing.accrue)
+app.command()(financing.tranches)
+app.command()(settlement.settle)
+app.command()(settlement.statement)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from convenio.cli.common import console, guard
+from convenio.cli.common import console, guard, open_store
 
 app = typer.Typer(help="Agreement terms: parties, versions, pricing, financing, rate cards.")
 
@@ -23,4 +23,18 @@ def check(file: Annotated[Path, typer.Argument(help="A terms YAML file")]) -> No
         f"ok: {file}: agreement {agreement.agreement.id}, {len(agreement.parties)} parties, "
         f"{len(agreement.versions)} versions",
         highlight=False,
+    )
+
+
+@app.command()
+def load(file: Annotated[Path, typer.Argument(help="A terms YAML file")]) -> None:
+    """Check a terms file and make it the store's current terms (an amendment is a new
+    file with more versions; loading the same file again changes nothing)."""
+    from convenio.services import financing
+
+    with guard(), open_store().unit_of_work(write=True) as uow:
+        agreement, added = financing.load_terms_file(uow, file)
+    state = "loaded" if added else "already current"
+    console.print(
+        f"{agreement.agreement.id}: {len(agreement.versions)} versions, {state}", highlight=False
     )

@@ -51,6 +51,7 @@ __all__ = [
     "load_terms_file",
     "open_text",
     "settlement_pair_of",
+    "settlement_sides",
 ]
 
 
@@ -121,8 +122,24 @@ def _digest(*fields: object) -> str:
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
 
+def settlement_sides(agreement: Agreement, day: date) -> dict[str, str]:
+    """Who settles for whom on `day`: each party mapped to the settlement party of its
+    state (``CUB.CUPET`` and ``CUB`` to ``CUB.BNC`` when the terms name VEN.PDVSA and
+    CUB.BNC); empty when the terms name no settlement parties."""
+    version = agreement.version_on(day)
+    named = version.settlement.parties if version.settlement is not None else ()
+    by_state = {code.split(".")[0]: code for code in named}
+    return {
+        p.code: by_state[p.code.split(".")[0]]
+        for p in agreement.parties
+        if p.code.split(".")[0] in by_state
+    }
+
+
 def settlement_pair_of(agreement: Agreement, day: date, a: str, b: str) -> tuple[str, str]:
-    """The two parties as a settlement run names them (the terms' order, else sorted)."""
+    """The two sides of a settlement between `a` and `b` (the terms' order, else sorted)."""
+    sides = settlement_sides(agreement, day)
+    a, b = sides.get(a, a), sides.get(b, b)
     version = agreement.version_on(day)
     named = version.settlement.parties if version.settlement is not None else ()
     if len(named) == 2 and {a, b} == set(named):

@@ -19,7 +19,7 @@ from convenio.ledger import reversal_of
 from convenio.ledger.parse import Located
 from convenio.periods import Period, parse_period
 from convenio.services import ledger
-from convenio.services.financing import accrue, current_agreement
+from convenio.services.financing import accrue, current_agreement, settlement_sides
 from convenio.settlement import OpenClaim, settle, settlement_accounts, settlement_transactions
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow
@@ -39,11 +39,13 @@ class RunOutcome:
     reversed_run: str | None = None
 
 
-def _pairs(uow: UnitOfWork, period: Period, named: tuple[str, ...]) -> list[tuple[str, str]]:
+def _pairs(
+    uow: UnitOfWork, period: Period, named: tuple[str, ...], sides: dict[str, str]
+) -> list[tuple[str, str]]:
     if len(named) == 2:
         return [(named[0], named[1])]
     pairs = {
-        tuple(sorted((c.creditor, c.debtor)))
+        tuple(sorted((sides.get(c.creditor, c.creditor), sides.get(c.debtor, c.debtor))))
         for c, _ in uow.financing.open_claims(issued_by=period.end)
     }
     return sorted((a, b) for a, b in pairs)
@@ -64,8 +66,9 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     currency = rules.cash_currency
     scale = uow.ledger.units()[currency].scale
     accrue(uow, period.end, commit=False)
+    sides = settlement_sides(agreement, period.end)
     outcomes = []
-    for a, b in _pairs(uow, period, rules.parties):
+    for a, b in _pairs(uow, period, rules.parties, sides):
         active = [r for r in uow.financing.runs(key) if (r.party_a, r.party_b) == (a, b)]
         reversed_id = None
         if active and not reopen:
@@ -78,15 +81,13 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
             reversed_id = run.id
         open_claims = [
             OpenClaim(claim, outstanding)
-            for claim, outstanding in uow.financing.open_claims((a, b), issued_by=period.end)
+            for claim, outstanding in uow.financing.open_claims(issued_by=period.end)
             if claim.currency == currency
         ]
         paid = [
-            p
-            for p in uow.financing.payments_between((a, b), period.start, period.end)
-            if p.currency == currency
+            p for p in uow.financing.payments_in(period.start, period.end) if p.currency == currency
         ]
-        result = settle(period, a, b, open_claims, paid, rules, currency, scale=scale)
+        result = settle(period, a, b, open_claims, paid, rules, currency, scale=scale, sides=sides)
         generation = uow.financing.generations(key, (a, b)) + 1
         prefix = f"settle:{key}:{a}:{b}" + (f":{generation}" if generation > 1 else "")
         txns = settlement_transactions(result, prefix)

@@ -12,7 +12,7 @@ transactions and a service writes them. The algorithm, with the worked quarter o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Final
 
 from convenio.errors import InputError, Problem
@@ -89,7 +89,8 @@ def allocation_sequence(claims: Iterable[Claim], order: Sequence[AllocationStep]
 class _Book:
     """What each claim still owes while the run allocates; refuses to over-allocate."""
 
-    def __init__(self, claims: Sequence[OpenClaim]) -> None:
+    def __init__(self, claims: Sequence[OpenClaim], side: Callable[[str], str]) -> None:
+        self._side = side
         self._claims = {c.id: c.claim for c in claims}
         self._left = {c.id: c.outstanding for c in claims}
         self.allocations: list[Allocation] = []
@@ -102,8 +103,8 @@ class _Book:
         return [
             c
             for c in self._claims.values()
-            if c.creditor == creditor
-            and c.debtor == debtor
+            if self._side(c.creditor) == creditor
+            and self._side(c.debtor) == debtor
             and c.type in types
             and self._left[c.id] > 0
         ]
@@ -167,6 +168,7 @@ def settle(
     currency: str,
     *,
     scale: int = 2,
+    sides: Mapping[str, str] | None = None,
 ) -> Settlement:
     """Settle the claims between `party_a` and `party_b` in `currency` for `period`.
 
@@ -188,14 +190,23 @@ def settle(
     The result does not depend on the order of `open_claims` and `payments`. `scale`
     (the currency's decimals) only formats amounts in error messages. Raises
     `InputError` when the parties are the same or an id is given twice.
+
+    `sides` maps a party to the party that settles for it (``CUB.CUPET`` and ``CUB`` to
+    ``CUB.BNC``): their claims and payments then take part as that side's, while the
+    postings still name the claims' own parties. Parties not in it settle for themselves.
     """
     if party_a == party_b:
         raise _input_error(f"a settlement needs two parties, got {party_a} twice", "parties")
     pair = {party_a, party_b}
+    mapping = dict(sides or {})
+
+    def side(party: str) -> str:
+        return mapping.get(party, party)
+
     relevant = [
         c
         for c in open_claims
-        if {c.claim.creditor, c.claim.debtor} == pair
+        if {side(c.claim.creditor), side(c.claim.debtor)} == pair
         and c.claim.currency == currency
         and c.claim.issued <= period.end
     ]
@@ -205,7 +216,9 @@ def settle(
         (
             p
             for p in payments
-            if {p.payer, p.payee} == pair and p.currency == currency and period.contains(p.date)
+            if {side(p.payer), side(p.payee)} == pair
+            and p.currency == currency
+            and period.contains(p.date)
         ),
         key=lambda p: (p.date, p.id),
     )
@@ -214,7 +227,7 @@ def settle(
         if p.amount <= 0:
             raise _input_error(f"payment {p.id}: amount {p.amount} is not positive", "payments")
 
-    book = _Book(claims)
+    book = _Book(claims, side)
     order = rules.allocation_order
     may_pay = payable_in_kind(rules.services_may_pay)
     for creditor, debtor in ((party_a, party_b), (party_b, party_a)):
@@ -230,7 +243,7 @@ def settle(
     credits: list[Credit] = []
     refused: list[Problem] = []
     for p in paid:
-        owed = allocation_sequence(book.open(p.payee, p.payer, ALL_TYPES), order)
+        owed = allocation_sequence(book.open(side(p.payee), side(p.payer), ALL_TYPES), order)
         was_owed = sum(book.left(c.id) for c in owed)
         excess = book.pay(p, owed)
         if not excess:
@@ -252,8 +265,9 @@ def settle(
     remaining = book.remaining(claims)
     allocations = tuple(book.allocations)
     statement = _statement(
-        period, party_a, party_b, currency, relevant, claims, remaining, allocations, credits
-    )
+        period, party_a, party_b, currency, relevant, claims, remaining, allocations, credits,
+        side,
+    )  # fmt: skip
     return Settlement(
         period=period,
         party_a=party_a,
@@ -278,10 +292,11 @@ def _statement(
     after: Sequence[OpenClaim],
     allocations: Sequence[Allocation],
     credits: Sequence[Credit],
+    side: Callable[[str], str],
 ) -> Statement:
     def direction(creditor: str, debtor: str) -> DirectionStatement:
         def held(claim: Claim) -> bool:
-            return claim.creditor == creditor and claim.debtor == debtor
+            return side(claim.creditor) == creditor and side(claim.debtor) == debtor
 
         invoiced = dict.fromkeys(ClaimType, 0)
         seen: set[ClaimType] = set()
@@ -302,7 +317,9 @@ def _statement(
             offset=by_method[Method.OFFSET],
             cash_paid=by_method[Method.CASH],
             carried_forward=sum(c.outstanding for c in after if c.id in ids),
-            overpaid=sum(k.amount for k in credits if k.payee == creditor and k.payer == debtor),
+            overpaid=sum(
+                k.amount for k in credits if side(k.payee) == creditor and side(k.payer) == debtor
+            ),
         )
 
     a_on_b, b_on_a = direction(party_a, party_b), direction(party_b, party_a)

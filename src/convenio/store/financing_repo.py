@@ -301,19 +301,6 @@ class FinancingRepository:
         totals = {tranche: int(amount) for tranche, amount in rows}
         return totals
 
-    def claims_issued(self, parties: tuple[str, str], first: date, last: date) -> list[Claim]:
-        a, b = parties
-        rows = self.conn.execute(
-            select(claims).where(
-                or_(
-                    and_(claims.c.creditor == a, claims.c.debtor == b),
-                    and_(claims.c.creditor == b, claims.c.debtor == a),
-                ),
-                claims.c.issued.between(first, last),
-            )
-        )
-        return [_claim(r) for r in rows]
-
     # -- payments ----------------------------------------------------------------------
 
     def payment_digests(self, ids: Sequence[str]) -> dict[str, str]:
@@ -341,17 +328,11 @@ class FinancingRepository:
                 ],
             )
 
-    def payments_between(self, parties: tuple[str, str], first: date, last: date) -> list[Payment]:
-        a, b = parties
+    def payments_in(self, first: date, last: date) -> list[Payment]:
+        """Every payment dated from `first` to `last`, by date and id."""
         rows = self.conn.execute(
             select(payments)
-            .where(
-                or_(
-                    and_(payments.c.payer == a, payments.c.payee == b),
-                    and_(payments.c.payer == b, payments.c.payee == a),
-                ),
-                payments.c.date.between(first, last),
-            )
+            .where(payments.c.date.between(first, last))
             .order_by(payments.c.date, payments.c.id)
         )
         return [
