@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from convenio.cli.common import console, guard, open_store, parse_date_option, print_json
 from convenio.errors import InputError, Problem
+
+if TYPE_CHECKING:
+    from convenio.services.financing import LoadResult
 
 prices_app = typer.Typer(help="Reference price series (CSV series,date,price).")
 deliveries_app = typer.Typer(help="Deliveries of commodities, goods and services.")
@@ -20,9 +23,18 @@ payments_app = typer.Typer(help="Cash payments between the parties.")
 FileArg = Annotated[Path, typer.Argument(help="A CSV file")]
 
 
-def _report(what: str, added: int, unchanged: int, posted: int | None = None) -> None:
-    extra = f", {posted} ledger transaction(s)" if posted is not None else ""
-    console.print(f"{what}: {added} added, {unchanged} already recorded{extra}", highlight=False)
+def _report(what: str, result: LoadResult, with_posted: bool = False) -> None:
+    extra = f", {result.posted} ledger transaction(s)" if with_posted else ""
+    console.print(
+        f"{what}: {result.added} added, {result.unchanged} already recorded{extra}",
+        highlight=False,
+    )
+    for period in result.settled:
+        console.print(
+            f"[yellow]note:[/] {period} is settled: its run stays as it is until you run "
+            f"`convenio settle {period.split()[0]} --reopen`",
+            highlight=False,
+        )
 
 
 @prices_app.command("load")
@@ -32,7 +44,7 @@ def load_prices(file: FileArg) -> None:
 
     with guard(), open_store().unit_of_work(write=True) as uow:
         result = financing.load_prices(uow, file)
-    _report("prices", result.added, result.unchanged)
+    _report("prices", result)
 
 
 @deliveries_app.command("load")
@@ -43,7 +55,7 @@ def load_deliveries(file: FileArg) -> None:
 
     with guard(), open_store().unit_of_work(write=True) as uow:
         result = financing.load_deliveries(uow, file)
-    _report("deliveries", result.added, result.unchanged, result.posted)
+    _report("deliveries", result, with_posted=True)
 
 
 @payments_app.command("load")
@@ -53,7 +65,7 @@ def load_payments(file: FileArg) -> None:
 
     with guard(), open_store().unit_of_work(write=True) as uow:
         result = financing.load_payments(uow, file)
-    _report("payments", result.added, result.unchanged)
+    _report("payments", result)
 
 
 def accrue(
@@ -67,7 +79,7 @@ def accrue(
         assert day is not None
         with open_store().unit_of_work(write=True) as uow:
             result = financing.accrue(uow, day)
-    _report("accruals", result.added, result.unchanged, result.posted)
+    _report("accruals", result, with_posted=True)
 
 
 def tranches(

@@ -47,7 +47,7 @@ def settle(
 def _print_statement(statement: dict[str, Any], title: str) -> None:
     table = Table(title=title)
     table.add_column("")
-    directions = [statement["a_on_b"], statement["b_on_a"]]
+    directions = statement["directions"]
     for d in directions:
         table.add_column(f"{d['creditor']} on {d['debtor']}", justify="right")
     for label, key in (
@@ -59,10 +59,11 @@ def _print_statement(statement: dict[str, Any], title: str) -> None:
     ):
         table.add_row(label, *(str(d.get(key, "")) for d in directions))
     console.print(table)
-    if statement.get("net_debtor"):
+    net = statement.get("net") or {}
+    if net.get("debtor"):
         console.print(
-            f"net: {statement['net_debtor']} owes {statement['net_creditor']} "
-            f"{statement['net_amount']} {statement['currency']}",
+            f"net before cash: {net['debtor']} owes {net['creditor']} "
+            f"{net['amount']} {statement['currency']}",
             highlight=False,
         )
 

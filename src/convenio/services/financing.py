@@ -1,8 +1,9 @@
 """Financing use cases: load terms, prices, deliveries and payments; accrue interest.
 
 Each load is all-or-nothing and idempotent: a file loaded again changes nothing; a row
-whose id is already stored with other content is a conflict; a row dated inside a
-period already settled between its parties is refused until that period is reopened.
+whose id is already stored with other content is a conflict. A row dated inside a period
+already settled between its parties is recorded, but the settlement run of that period
+does not change until it is reopened (`convenio settle PERIOD --reopen`); the load says so.
 Deliveries are valued by the terms version in force on their date, split into a
 short-term claim and a tranche, and posted to the ledger in the same unit of work.
 """
@@ -57,9 +58,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LoadResult:
+    """What a load did; `settled` names settled periods that new rows fall in."""
+
     added: int
     unchanged: int
     posted: int = 0
+    settled: tuple[str, ...] = ()
 
 
 def _now_micros() -> int:
@@ -148,22 +152,17 @@ def settlement_pair_of(agreement: Agreement, day: date, a: str, b: str) -> tuple
     return first, second
 
 
-def _refuse_settled(
-    uow: UnitOfWork, agreement: Agreement, rows: Sequence[tuple[str, date, str, str]], name: str
-) -> None:
-    problems = []
-    for row_id, day, a, b in rows:
+def _settled_in(
+    uow: UnitOfWork, agreement: Agreement, rows: Sequence[tuple[date, str, str]]
+) -> tuple[str, ...]:
+    """The settled periods (``2011Q4 VEN.PDVSA-CUB.BNC``) that new rows fall in: their
+    runs stay as they are until reopened (`convenio settle PERIOD --reopen`)."""
+    found: set[str] = set()
+    for day, a, b in rows:
         pair = settlement_pair_of(agreement, day, a, b)
         for period in uow.financing.settled_periods_covering(day, pair):
-            problems.append(
-                Problem(
-                    f"{row_id} falls in {period}, already settled between {pair[0]} and "
-                    f"{pair[1]}: reopen it first (convenio settle {period} --reopen)",
-                    name,
-                )
-            )
-    if problems:
-        raise ConflictError(str(problems[0]), problems)
+            found.add(f"{period} {pair[0]}-{pair[1]}")
+    return tuple(sorted(found))
 
 
 def load_deliveries(uow: UnitOfWork, path: Path) -> LoadResult:
@@ -192,9 +191,7 @@ def record_deliveries(
     if conflicts:
         raise ConflictError(str(conflicts[0]), conflicts)
     new = [d for d in parsed if d.delivery_id not in stored]
-    _refuse_settled(
-        uow, agreement, [(d.delivery_id, d.date, d.supplier, d.recipient) for d in new], name
-    )
+    settled = _settled_in(uow, agreement, [(d.date, d.supplier, d.recipient) for d in new])
     series = _series(uow)
     txns: list[Transaction] = []
     specs: list[AccountSpec] = []
@@ -211,7 +208,7 @@ def record_deliveries(
         txns.extend(delivery_transactions(delivery, valuation, invoice))
     posted = _post(uow, specs, txns, name)
     uow.commit()
-    return LoadResult(len(new), len(parsed) - len(new), posted)
+    return LoadResult(len(new), len(parsed) - len(new), posted, settled)
 
 
 def _series(uow: UnitOfWork) -> dict[str, PriceSeries]:
@@ -258,10 +255,10 @@ def record_payments(
     if conflicts:
         raise ConflictError(str(conflicts[0]), conflicts)
     new = [p for p in parsed if p.id not in stored]
-    _refuse_settled(uow, agreement, [(p.id, p.date, p.payer, p.payee) for p in new], name)
+    settled = _settled_in(uow, agreement, [(p.date, p.payer, p.payee) for p in new])
     uow.financing.add_payments([(p, digests[p.id]) for p in new])
     uow.commit()
-    return LoadResult(len(new), len(parsed) - len(new))
+    return LoadResult(len(new), len(parsed) - len(new), settled=settled)
 
 
 def tranches(uow: UnitOfWork) -> list[Tranche]:

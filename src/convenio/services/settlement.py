@@ -131,17 +131,31 @@ def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:
 
 def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
     """What `party` is owed and owes as of a date: claims by type and age, tranche
-    principal outstanding and accrued interest, each per counterparty (decimal strings)."""
+    principal outstanding and accrued interest, each per counterparty (decimal strings).
+
+    A party that settles for others (CUB.BNC for CUB and CUB.CUPET) answers for theirs."""
     agreement = current_agreement(uow)
     if party not in {p.code for p in agreement.parties}:
         raise InputError(f"unknown party {party!r}", [Problem("unknown", field="--party")])
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    sides = settlement_sides(agreement, as_of)
+
+    def side(code: str) -> str:
+        return sides.get(code, code)
+
+    def position(creditor: str, debtor: str) -> tuple[str, str] | None:
+        if side(creditor) == party:
+            return "receivable", side(debtor)
+        if side(debtor) == party:
+            return "payable", side(creditor)
+        return None
+
     ages: dict[tuple[str, str, str, str], int] = defaultdict(int)
     for claim, outstanding in uow.financing.open_claims(issued_by=as_of, as_of=as_of):
-        if party not in (claim.creditor, claim.debtor):
+        where = position(claim.creditor, claim.debtor)
+        if where is None:
             continue
-        direction = "receivable" if claim.creditor == party else "payable"
-        other = claim.debtor if direction == "receivable" else claim.creditor
+        direction, other = where
         late = (as_of - claim.due).days
         bucket = next(
             name
@@ -157,10 +171,10 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
     for claim in uow.financing.claims_due_by(as_of, ClaimType.INTEREST):
         interest_due[claim.source] += claim.amount
     for tranche in uow.financing.tranches():
-        if party not in (tranche.creditor, tranche.debtor) or tranche.start > as_of:
+        where = position(tranche.creditor, tranche.debtor)
+        if where is None or tranche.start > as_of:
             continue
-        direction = "receivable" if tranche.creditor == party else "payable"
-        other = tranche.debtor if direction == "receivable" else tranche.creditor
+        direction, other = where
         paid = sum(
             allocated.get(f"{tranche.id}:inst:{row.number}", 0)
             for row in tranche.schedule.installments
