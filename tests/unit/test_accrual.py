@@ -245,3 +245,45 @@ def test_a_day_count_financing_does_not_compute_is_refused() -> None:
     with pytest.raises(InputError, match="30/360"):
         late_interest(SHORT, date(2006, 8, 7), us)
     assert Decimal("0.02") == us.rate
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    principal=st.integers(min_value=1, max_value=10**12),
+    start=st.dates(min_value=date(2000, 1, 1), max_value=date(2010, 12, 31)),
+    months_booked=st.integers(min_value=0, max_value=200),
+    capitalised=st.booleans(),
+)
+def test_accruing_after_a_booked_month_gives_the_tail_of_the_full_run(
+    principal: int, start: date, months_booked: int, capitalised: bool
+) -> None:
+    from convenio.financing.tranches import tranche_for
+    from convenio.terms import LoanTerms
+
+    loan = LoanTerms.model_validate(
+        {
+            "term_years": 10,
+            "grace_months": 24,
+            "rate": "0.02",
+            "method": "equal-principal",
+            "frequency": "quarterly",
+            "day_count": "act/360",
+            "grace_interest": "capitalised" if capitalised else "paid",
+        }
+    )
+    tranche = tranche_for("tr:T", "T", "VEN.PDVSA", "CUB.BNC", "USD", principal, start, loan)
+    through = date(2022, 6, 30)
+    full = accrue_through([tranche], through)
+    booked = [a for a in full if a.date <= _month_end(start, months_booked)]
+    if not booked:
+        return
+    tail = accrue_through([tranche], through, {"tr:T": booked[-1].month})
+    assert tail == [a for a in full if a.month > booked[-1].month]
+
+
+def _month_end(start: date, months: int) -> date:
+    from datetime import timedelta
+
+    from convenio.financing import add_months
+
+    return add_months(date(start.year, start.month, 1), months + 1) - timedelta(days=1)

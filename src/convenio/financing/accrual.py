@@ -14,7 +14,7 @@ paid late. Amounts are integers of minor units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -138,7 +138,14 @@ def _month_ends(first: date, last: date) -> Iterator[tuple[date, date]]:
         month = after
 
 
-def _tranche_accruals(tranche: Tranche, through: date) -> list[Accrual]:
+def _month_end_of(month: str) -> date:
+    year, number = (int(part) for part in month.split("-"))
+    return add_months(date(year, number, 1), 1) - timedelta(days=1)
+
+
+def _tranche_accruals(tranche: Tranche, through: date, after: str | None = None) -> list[Accrual]:
+    """The accruals of one tranche up to `through`, leaving out the months up to and
+    including `after` (``YYYY-MM``), which were booked before."""
     schedule = tranche.schedule
     periods = _periods(schedule)
     if not periods:
@@ -147,8 +154,21 @@ def _tranche_accruals(tranche: Tranche, through: date) -> list[Accrual]:
     done = {False: 0, True: 0}  # interest of the periods wholly earned, by capitalised
     before = {False: 0, True: 0}  # earned through the previous month end
     index = 0
+    first = schedule.start
+    if after is not None:
+        # Start from the state at the end of `after`: what was earned by then is booked.
+        last_booked = _month_end_of(after)
+        boundary = last_booked + timedelta(days=1)
+        while index < len(periods) and periods[index].due <= boundary:
+            done[periods[index].capitalised] += periods[index].interest
+            index += 1
+        before = dict(done)
+        if index < len(periods) and periods[index].start < boundary:
+            current = periods[index]
+            before[current.capitalised] += _earned(schedule, current, boundary)
+        first = max(first, boundary)
     last = min(through, periods[-1].due)
-    for month_end, boundary in _month_ends(schedule.start, last):
+    for month_end, boundary in _month_ends(first, last):
         if month_end > through:
             break
         while index < len(periods) and periods[index].due <= boundary:
@@ -176,7 +196,9 @@ def _tranche_accruals(tranche: Tranche, through: date) -> list[Accrual]:
     return accruals
 
 
-def accrue_through(tranches: Iterable[Tranche], through: date) -> list[Accrual]:
+def accrue_through(
+    tranches: Iterable[Tranche], through: date, after: Mapping[str, str] | None = None
+) -> list[Accrual]:
     """The month-end accruals of `tranches` for every calendar month ending on or before
     `through`, ordered by date and tranche id; months with nothing earned are left out.
 
@@ -187,8 +209,17 @@ def accrue_through(tranches: Iterable[Tranche], through: date) -> list[Accrual]:
     month's: the accruals of a period sum exactly to its installment's interest. Grace
     interest that the terms capitalise is accrued as `Accrual.capitalised`. The result
     depends only on the tranches and `through`; a later `through` extends it.
+
+    `after` maps a tranche id to the last month (``YYYY-MM``) already booked: only the
+    months after it are returned, the same as the tail of the full result, without
+    recomputing what was booked.
     """
-    accruals = [accrual for tranche in tranches for accrual in _tranche_accruals(tranche, through)]
+    booked = after or {}
+    accruals = [
+        accrual
+        for tranche in tranches
+        for accrual in _tranche_accruals(tranche, through, booked.get(tranche.id))
+    ]
     return sorted(accruals, key=lambda accrual: (accrual.date, accrual.tranche_id))
 
 

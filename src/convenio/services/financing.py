@@ -11,17 +11,22 @@ short-term claim and a tranche, and posted to the ledger in the same unit of wor
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
 
 from convenio.errors import ConflictError, InputError, Problem, StorageError
 from convenio.financing import (
+    Accrual,
     Delivery,
+    Invoice,
     PriceSeries,
     Tranche,
+    Valuation,
     accrual_accounts,
     accrual_transactions,
     accrue_through,
@@ -98,7 +103,13 @@ def current_agreement(uow: UnitOfWork) -> Agreement:
     latest = uow.financing.latest_terms()
     if latest is None:
         raise StorageError("no terms in this store: run `convenio terms load FILE` first")
-    return parse_terms(latest.text, latest.source)
+    return _parsed(latest.digest, latest.text, latest.source)
+
+
+@lru_cache(maxsize=8)
+def _parsed(digest: str, text: str, source: str) -> Agreement:
+    """Terms parsed once per process and document (`Agreement` is frozen)."""
+    return parse_terms(text, source)
 
 
 def load_prices(uow: UnitOfWork, path: Path) -> LoadResult:
@@ -195,6 +206,7 @@ def record_deliveries(
     series = _series(uow)
     txns: list[Transaction] = []
     specs: list[AccountSpec] = []
+    valued: list[tuple[Delivery, str, Valuation, Invoice]] = []
     for delivery in new:
         try:
             valuation = value_delivery(delivery, agreement, series)
@@ -203,9 +215,10 @@ def record_deliveries(
             raise InputError(
                 f"{name}: delivery {delivery.delivery_id}: {exc}", exc.problems
             ) from exc
-        uow.financing.add_delivery(delivery, digests[delivery.delivery_id], valuation, invoice)
+        valued.append((delivery, digests[delivery.delivery_id], valuation, invoice))
         specs.extend(delivery_accounts(delivery, invoice))
         txns.extend(delivery_transactions(delivery, valuation, invoice))
+    uow.financing.add_deliveries(valued)
     posted = _post(uow, specs, txns, name)
     uow.commit()
     return LoadResult(len(new), len(parsed) - len(new), posted, settled)
@@ -266,11 +279,44 @@ def tranches(uow: UnitOfWork) -> list[Tranche]:
 
 
 def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:
-    """Book month-end interest on every tranche up to `through` (idempotent)."""
-    done = uow.financing.accrued_keys()
-    due = [a for a in accrue_through(uow.financing.tranches(), through) if a.key not in done]
+    """Book month-end interest on every tranche up to `through` (idempotent).
+
+    Each tranche's accrual of each month is kept in the accruals table; the ledger gets
+    one transaction per creditor, debtor, currency and month, summing them.
+    """
+    booked = uow.financing.last_accrued()
+    due = accrue_through(uow.financing.tranches(accruing_through=through), through, booked)
     uow.financing.add_accruals([(a.tranche_id, a.month, a.amount) for a in due])
-    posted = _post(uow, list(accrual_accounts(due)), accrual_transactions(due), "accrual")
+    posted = _post(uow, list(accrual_accounts(due)), _monthly_totals(due), "accrual")
     if commit:
         uow.commit()
-    return LoadResult(len(due), len(done), posted)
+    return LoadResult(len(due), len(booked), posted)
+
+
+def _monthly_totals(due: Sequence[Accrual]) -> list[Transaction]:
+    """One accrual transaction per creditor, debtor, currency and month; its id names a
+    digest of the tranches it sums, so accruing a late tranche later is a new id."""
+    groups: dict[tuple[str, str, str, str], list[Accrual]] = defaultdict(list)
+    for a in due:
+        groups[a.creditor, a.debtor, a.currency, a.month].append(a)
+    txns = []
+    for (creditor, debtor, currency, month), members in sorted(groups.items()):
+        keys = hashlib.sha256(",".join(sorted(a.tranche_id for a in members)).encode())
+        total = Accrual(
+            f"{creditor}>{debtor}:{keys.hexdigest()[:12]}",
+            month,
+            members[0].date,
+            creditor,
+            debtor,
+            currency,
+            sum(a.interest for a in members),
+            sum(a.capitalised for a in members),
+        )
+        (txn,) = accrual_transactions([total])
+        txns.append(
+            txn._replace(
+                description=f"Interest accrued on {len(members)} tranche(s), {month}",
+                metadata=(*txn.metadata, ("tranches", str(len(members)))),
+            )
+        )
+    return txns

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -312,16 +312,18 @@ def _bound_problems(
         return []
     ids = uow.ledger.account_ids()
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    # One read for all accounts: balances before the earliest new day, and the stored
+    # day totals from that day on.
+    first = min(day for new in touched.values() for day, _, _ in new)
+    wanted = [ids[name] for name in touched]
+    opening = uow.ledger.balances(as_of=first - timedelta(days=1))
+    stored = uow.ledger.day_totals_since(wanted, first)
     problems = []
     for name, new in touched.items():
         spec = specs[name]
-        first = min(day for day, _, _ in new)
         account_id = ids[name]
         broken = first_bound_break(
-            spec,
-            uow.ledger.balance_before(account_id, first),
-            uow.ledger.day_totals_from(account_id, first),
-            new,
+            spec, opening.get(account_id, 0), stored.get(account_id, ()), new
         )
         if broken is not None:
             item, posting = broken.culprit

@@ -81,7 +81,9 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
             reversed_id = run.id
         open_claims = [
             OpenClaim(claim, outstanding)
-            for claim, outstanding in uow.financing.open_claims(issued_by=period.end)
+            for claim, outstanding in uow.financing.open_claims(
+                (_members(a, sides), _members(b, sides)), issued_by=period.end
+            )
             if claim.currency == currency
         ]
         paid = [
@@ -115,6 +117,11 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         outcomes.append(RunOutcome(run, created=True, reversed_run=reversed_id))
     uow.commit()
     return outcomes
+
+
+def _members(side: str, sides: dict[str, str]) -> set[str]:
+    """The parties a settlement side answers for, itself included."""
+    return {side} | {party for party, settler in sides.items() if settler == side}
 
 
 def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:

@@ -8,9 +8,10 @@ claim's amount less what the settlement runs still in force allocated to it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import and_, func, or_, select
@@ -55,6 +56,27 @@ class RunRow(NamedTuple):
     status: str
     statement: dict[str, Any]
     transactions: list[str]
+
+
+def _month(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@lru_cache(maxsize=100_000)
+def _tranche(
+    tranche_id: str,
+    delivery_id: str,
+    creditor: str,
+    debtor: str,
+    currency: str,
+    principal: int,
+    start: date,
+    loan: str,
+) -> Tranche:
+    """A stored tranche with its schedule; memoised, since the schedule is a pure
+    function of these values and settlement runs and accruals read it again and again."""
+    terms = LoanTerms.model_validate_json(loan)
+    return tranche_for(tranche_id, delivery_id, creditor, debtor, currency, principal, start, terms)
 
 
 def _claim(row: Any) -> Claim:
@@ -129,48 +151,58 @@ class FinancingRepository:
             found.update((r.id, r.digest) for r in rows)
         return found
 
-    def add_delivery(
-        self, delivery: Delivery, digest: str, valuation: Valuation, invoice: Invoice
-    ) -> None:
+    def add_deliveries(self, rows: Sequence[tuple[Delivery, str, Valuation, Invoice]]) -> None:
+        """Insert valued deliveries with their tranches and claims, in bulk."""
+        if not rows:
+            return
         self.conn.execute(
-            deliveries.insert().values(
-                id=delivery.delivery_id,
-                date=delivery.date,
-                supplier=delivery.supplier,
-                recipient=delivery.recipient,
-                kind=delivery.kind.value,
-                item=delivery.item,
-                quantity=delivery.quantity,
-                unit=delivery.unit,
-                price=None if delivery.price is None else str(delivery.price),
-                digest=digest,
-                version_id=valuation.version_id,
-                currency=valuation.currency,
-                value=valuation.value,
-                price_used=str(valuation.price),
-                price_source=valuation.source.value,
-                reference_price=None
-                if valuation.reference_price is None
-                else str(valuation.reference_price),
-                financed=invoice.financed,
-                short_term=invoice.short_term,
-            )
+            deliveries.insert(),
+            [
+                {
+                    "id": d.delivery_id,
+                    "date": d.date,
+                    "supplier": d.supplier,
+                    "recipient": d.recipient,
+                    "kind": d.kind.value,
+                    "item": d.item,
+                    "quantity": d.quantity,
+                    "unit": d.unit,
+                    "price": None if d.price is None else str(d.price),
+                    "digest": digest,
+                    "version_id": v.version_id,
+                    "currency": v.currency,
+                    "value": v.value,
+                    "price_used": str(v.price),
+                    "price_source": v.source.value,
+                    "reference_price": None
+                    if v.reference_price is None
+                    else str(v.reference_price),
+                    "financed": inv.financed,
+                    "short_term": inv.short_term,
+                }
+                for d, digest, v, inv in rows
+            ],
         )
-        if invoice.tranche is not None:
-            t = invoice.tranche
+        lent = [inv.tranche for _, _, _, inv in rows if inv.tranche is not None]
+        if lent:
             self.conn.execute(
-                tranches.insert().values(
-                    id=t.id,
-                    delivery_id=t.delivery_id,
-                    creditor=t.creditor,
-                    debtor=t.debtor,
-                    currency=t.currency,
-                    principal=t.principal,
-                    start=t.start,
-                    loan=t.loan.model_dump_json(),
-                )
+                tranches.insert(),
+                [
+                    {
+                        "id": t.id,
+                        "delivery_id": t.delivery_id,
+                        "creditor": t.creditor,
+                        "debtor": t.debtor,
+                        "currency": t.currency,
+                        "principal": t.principal,
+                        "start": t.start,
+                        "maturity": t.schedule.maturity,
+                        "loan": t.loan.model_dump_json(),
+                    }
+                    for t in lent
+                ],
             )
-        self.add_claims(invoice.all_claims)
+        self.add_claims([c for _, _, _, inv in rows for c in inv.all_claims])
 
     def add_claims(self, new: Iterable[Claim]) -> None:
         rows = [
@@ -212,24 +244,34 @@ class FinancingRepository:
             for r in rows
         ]
 
-    def tranches(self) -> list[Tranche]:
-        rows = self.conn.execute(select(tranches).order_by(tranches.c.start, tranches.c.id))
+    def tranches(self, accruing_through: date | None = None) -> list[Tranche]:
+        """Stored tranches with their schedules; with `accruing_through`, only those that
+        have months left to accrue up to that date."""
+        query = select(tranches).order_by(tranches.c.start, tranches.c.id)
+        rows = list(self.conn.execute(query))
+        if accruing_through is not None:
+            booked = self.last_accrued()
+            rows = [
+                r
+                for r in rows
+                if r.start <= accruing_through
+                and booked.get(r.id, "") < _month(min(accruing_through, r.maturity))
+            ]
         return [
-            tranche_for(
-                r.id,
-                r.delivery_id,
-                r.creditor,
-                r.debtor,
-                r.currency,
-                r.principal,
-                r.start,
-                LoanTerms.model_validate_json(r.loan),
+            _tranche(
+                r.id, r.delivery_id, r.creditor, r.debtor, r.currency, r.principal, r.start, r.loan
             )
             for r in rows
         ]
 
-    def accrued_keys(self) -> set[tuple[str, str]]:
-        return {(r.tranche_id, r.month) for r in self.conn.execute(select(accruals))}
+    def last_accrued(self) -> dict[str, str]:
+        """Per tranche, the last month (``YYYY-MM``) booked by an accrual."""
+        rows = self.conn.execute(
+            select(accruals.c.tranche_id, func.max(accruals.c.month)).group_by(
+                accruals.c.tranche_id
+            )
+        )
+        return {row[0]: row[1] for row in rows}
 
     def add_accruals(self, rows: Sequence[tuple[str, str, int]]) -> None:
         if rows:
@@ -254,11 +296,12 @@ class FinancingRepository:
 
     def open_claims(
         self,
-        parties: tuple[str, str] | None = None,
+        parties: tuple[Collection[str], Collection[str]] | None = None,
         issued_by: date | None = None,
         as_of: date | None = None,
     ) -> list[tuple[Claim, int]]:
-        """Claims with their outstanding amount (> 0), optionally between two parties."""
+        """Claims with their outstanding amount (> 0), optionally between two groups of
+        parties (either way round: a settler and those it settles for, on each side)."""
         allocated = self._allocated(as_of)
         outstanding = claims.c.amount - func.coalesce(allocated.c.allocated, 0)
         query = (
@@ -268,11 +311,11 @@ class FinancingRepository:
             .order_by(claims.c.due, claims.c.id)
         )
         if parties is not None:
-            a, b = parties
+            a, b = list(parties[0]), list(parties[1])
             query = query.where(
                 or_(
-                    and_(claims.c.creditor == a, claims.c.debtor == b),
-                    and_(claims.c.creditor == b, claims.c.debtor == a),
+                    and_(claims.c.creditor.in_(a), claims.c.debtor.in_(b)),
+                    and_(claims.c.creditor.in_(b), claims.c.debtor.in_(a)),
                 )
             )
         if issued_by is not None:

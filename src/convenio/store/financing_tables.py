@@ -77,6 +77,7 @@ tranches = Table(
     Column("currency", String(24), nullable=False),
     Column("principal", BigInteger, nullable=False),
     Column("start", Date, nullable=False),
+    Column("maturity", Date, nullable=False),
     Column("loan", Text, nullable=False),
 )
 

@@ -371,16 +371,21 @@ class LedgerRepository:
             query = query.where(p.account_id == account_id)
         return [(acc, int(amount)) for acc, amount in self.conn.execute(query)]
 
-    def day_totals_from(self, account_id: int, day: date) -> list[tuple[date, int]]:
+    def day_totals_since(
+        self, account_ids: Sequence[int], day: date
+    ) -> dict[int, list[tuple[date, int]]]:
+        """Per account, the stored day totals from `day` on, in date order."""
         d = account_days.c
-        rows = self.conn.execute(
-            select(d.day, d.amount).where(d.account_id == account_id, d.day >= day).order_by(d.day)
-        )
-        return [(r.day, r.amount) for r in rows]
-
-    def balance_before(self, account_id: int, day: date) -> int:
-        before = date.fromordinal(day.toordinal() - 1)
-        return self.balances(as_of=before, account_id=account_id).get(account_id, 0)
+        found: dict[int, list[tuple[date, int]]] = defaultdict(list)
+        for start in range(0, len(account_ids), ID_CHUNK):
+            rows = self.conn.execute(
+                select(d.account_id, d.day, d.amount)
+                .where(d.account_id.in_(account_ids[start : start + ID_CHUNK]), d.day >= day)
+                .order_by(d.account_id, d.day)
+            )
+            for r in rows:
+                found[r.account_id].append((r.day, r.amount))
+        return dict(found)
 
     # -- integrity ---------------------------------------------------------------------
 

@@ -149,6 +149,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=24), nullable=False),
         sa.Column("principal", sa.BigInteger(), nullable=False),
         sa.Column("start", sa.Date(), nullable=False),
+        sa.Column("maturity", sa.Date(), nullable=False),
         sa.Column("loan", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["delivery_id"], ["deliveries.id"], name=op.f("fk_tranches_delivery_id_deliveries")
