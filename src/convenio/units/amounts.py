@@ -150,7 +150,11 @@ def format_minor(minor: int, scale: int, grouping: bool = False) -> str:
     commas for people to read (``1,002,550,000.00``).
     """
     sign = "-" if minor < 0 else ""
-    factor: int = 10**scale
-    whole, frac = divmod(abs(minor), factor)
-    whole_text = f"{whole:,}" if grouping else str(whole)
-    return f"{sign}{whole_text}.{frac:0{scale}d}" if scale else f"{sign}{whole_text}"
+    digits = str(-minor if minor < 0 else minor)
+    if not scale:
+        return f"{sign}{int(digits):,}" if grouping else f"{sign}{digits}"
+    digits = digits.zfill(scale + 1)
+    whole, frac = digits[:-scale], digits[-scale:]
+    if grouping:
+        whole = f"{int(whole):,}"
+    return f"{sign}{whole}.{frac}"
