@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from convenio.store import financing_tables  # noqa: F401  (registers its tables)
+from convenio.store import (
+    financing_tables,  # noqa: F401  (registers its tables)
+    missions_tables,  # noqa: F401  (registers its tables)
+)
 from convenio.store.engine import head_revision, migrate, open_engine
 from convenio.store.ledger_repo import Head, LedgerRepository
 from convenio.store.uow import UnitOfWork

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 from convenio.store.engine import WRITE
 from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
+from convenio.store.missions_repo import MissionsRepository
 
 __all__ = ["UnitOfWork"]
 
@@ -24,6 +25,7 @@ class UnitOfWork:
 
     ledger: LedgerRepository
     financing: FinancingRepository
+    missions: MissionsRepository
 
     def __init__(self, engine: Engine, write: bool = False) -> None:
         self.engine = engine
@@ -39,6 +41,7 @@ class UnitOfWork:
         self._tx = conn.begin()
         self.ledger = LedgerRepository(conn)
         self.financing = FinancingRepository(conn)
+        self.missions = MissionsRepository(conn)
         return self
 
     @property

@@ -6,7 +6,10 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from convenio.store import financing_tables  # noqa: F401  (registers its tables)
+from convenio.store import (
+    financing_tables,  # noqa: F401  (registers its tables)
+    missions_tables,  # noqa: F401  (registers its tables)
+)
 from convenio.store.tables import metadata
 
 config = context.config

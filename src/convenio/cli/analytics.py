@@ -1,0 +1,102 @@
+"""`convenio analytics query`: pivots of mission data by org unit level × period type."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from convenio.cli.common import console, guard, open_store, print_json
+
+analytics_app = typer.Typer(help="Pivots of mission data and indicators, with roll-up.")
+
+_COLUMNS = (
+    "dx",
+    "dx_name",
+    "pe",
+    "ou",
+    "ou_name",
+    "value",
+    "numerator",
+    "denominator",
+    "factor",
+    "target",
+    "flag",
+    "suppressed",
+)
+
+
+@analytics_app.command("query")
+def query(
+    dx: Annotated[
+        str, typer.Option("--dx", help="Elements (E or E.COMBO) and indicators, ';'-separated")
+    ],
+    pe: Annotated[
+        str, typer.Option("--pe", help="Periods (2005, 2005Q1) or types (Monthly), ';'-separated")
+    ],
+    ou: Annotated[
+        str, typer.Option("--ou", help="Org units, LEVEL-n, OU_GROUP-id; e.g. VE;LEVEL-2")
+    ] = "",
+    mission: Annotated[str | None, typer.Option(help="Only this mission's values")] = None,
+    public: Annotated[bool, typer.Option("--public", help="Suppress small counts")] = False,
+    threshold: Annotated[
+        int, typer.Option(help="With --public: counts under this are hidden", min=1)
+    ] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+) -> None:
+    """One row per data item × org unit × period: sums rolled up the hierarchy and into
+    the period type asked; indicators with their numerator, denominator, target, flag."""
+    from convenio.services import analytics
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = analytics.query(uow, dx, pe, ou, public, threshold, mission)
+    records = [r.as_dict() for r in rows]
+    if as_json:
+        print_json(records)
+        return
+    if as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_COLUMNS)
+        for rec in records:
+            writer.writerow(
+                [
+                    ""
+                    if rec[c] is None
+                    else str(rec[c]).lower()
+                    if isinstance(rec[c], bool)
+                    else rec[c]
+                    for c in _COLUMNS
+                ]
+            )
+        return
+    table = Table(
+        title=f"{len(rows)} row(s)" + (" — public: small counts suppressed" if public else "")
+    )
+    for name in (
+        "data",
+        "period",
+        "org unit",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "flag",
+    ):
+        table.add_column(
+            name,
+            justify="right" if name in {"value", "numerator", "denominator", "target"} else "left",
+        )
+    for rec in records:
+        value = "suppressed" if rec["suppressed"] else rec["value"]
+        table.add_row(
+            str(rec["dx_name"]),
+            str(rec["pe"]),
+            str(rec["ou_name"]),
+            str(value),
+            *(str(rec[c] or "") for c in ("numerator", "denominator", "target", "flag")),
+        )
+    console.print(table)

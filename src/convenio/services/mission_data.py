@@ -1,0 +1,192 @@
+"""Mission data use cases: import data values (CSV or DHIS2 JSON) and export them.
+
+An import is all-or-nothing: every row is checked against the metadata first and every
+problem reported together, with its line or ``dataValues[i]``. Then each value is
+compared with the stored one: identical (value, comment, follow-up) changes nothing;
+otherwise it is added, updated, or — with ``deleted`` true — removed. Changes to locked
+periods (past the data set's expiry, or overlapping a settled period) are refused
+unless the period was reopened. `--dry-run` does all of this and writes nothing. The
+store and the DuckDB analytics mirror are written together (`commit_with_mirror`).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal, TextIO
+
+from convenio.errors import InputError
+from convenio.missions import (
+    DataValue,
+    RawValue,
+    lock_problems,
+    parse_csv,
+    parse_json,
+    validate_values,
+    write_csv,
+    write_json,
+)
+from convenio.services.missions import commit_with_mirror, read_text, refuse
+from convenio.store import UnitOfWork
+from convenio.store.analytics_mirror import MirrorWriter
+from convenio.store.missions_tables import (
+    category_option_combos,
+    data_elements,
+    missions,
+    org_units,
+)
+from convenio.store.values_repo import Key, to_millis
+
+__all__ = ["ExportFormat", "ImportResult", "export_values", "import_values", "read_values"]
+
+ExportFormat = Literal["csv", "dhis2-json"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did (or, on a dry run, would do)."""
+
+    added: int
+    updated: int
+    deleted: int
+    unchanged: int
+    dry_run: bool = False
+    settled: tuple[str, ...] = ()
+    """Settled periods (runs) that reopened changes fall in: their runs need reopening."""
+
+
+def read_values(path: Path) -> tuple[list[RawValue], list[Any]]:
+    """The rows of a data values file: JSON if it is named ``*.json`` or starts with
+    ``{``, otherwise CSV."""
+    text = read_text(path)
+    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
+        return parse_json(text, str(path))
+    return parse_csv(io.StringIO(text, newline=""), str(path))
+
+
+def import_values(
+    uow: UnitOfWork, path: Path, dry_run: bool = False, today: date | None = None
+) -> ImportResult:
+    """Import a data values file; see the module docstring. `today` decides expiry."""
+    raws, problems = read_values(path)
+    file = str(path)
+    if problems:
+        raise refuse(problems, file)
+    repo = uow.missions
+    catalog = repo.catalog()
+    unit_ids = repo.ids(org_units)
+    values, problems = validate_values(raws, catalog, unit_ids, file)
+    if problems:
+        raise refuse(problems, file)
+    assert len(values) == len(raws)
+    element_ids, coc_ids, aoc_ids = (
+        repo.ids(data_elements),
+        repo.ids(category_option_combos),
+        repo.ids(missions),
+    )
+    known_periods = repo.values.known_periods()
+    stored = repo.values.stored(
+        {element_ids[v.element] for v in values},
+        {known_periods[v.pe] for v in values if v.pe in known_periods},
+    )
+
+    def key(v: DataValue, period_id: int) -> Key:
+        return (
+            element_ids[v.element],
+            period_id,
+            unit_ids[v.org_unit],
+            coc_ids[v.coc],
+            aoc_ids[v.aoc],
+        )
+
+    added: list[tuple[DataValue, RawValue]] = []
+    updated: list[tuple[DataValue, RawValue]] = []
+    removed: list[tuple[DataValue, RawValue]] = []
+    unchanged = 0
+    for v, raw in zip(values, raws, strict=True):
+        pid = known_periods.get(v.pe)
+        old = None if pid is None else stored.get(key(v, pid))
+        if v.deleted and old is None:
+            unchanged += 1
+        elif v.deleted:
+            removed.append((v, raw))
+        elif old is None:
+            added.append((v, raw))
+        elif (old.value, old.comment or None, old.followup) == (
+            v.value,
+            v.comment or None,
+            v.followup,
+        ):
+            unchanged += 1
+        else:
+            updated.append((v, raw))
+    changes = [(v, raw.line, raw.where) for v, raw in (*added, *updated, *removed)]
+    data_sets = catalog.element_data_sets()
+    settled = repo.values.settled_locks()
+    reopened = repo.reopened()
+    problems = lock_problems(changes, data_sets, today or date.today(), settled, reopened, file)
+    if problems:
+        raise refuse(problems, file)
+    touched = sorted(
+        {
+            lock.reason
+            for v, _, _ in changes
+            for lock in settled
+            if v.period.start <= lock.end and lock.start <= v.period.end
+        }
+    )
+    result = ImportResult(
+        len(added), len(updated), len(removed), unchanged, dry_run, tuple(touched)
+    )
+    if dry_run or not changes:
+        return result
+    wanted = {v.pe: v.period for v, _ in (*added, *updated, *removed)}
+    period_ids, new_periods = repo.values.period_ids(wanted.values())
+    now = to_millis(datetime.now(UTC))
+
+    def millis(moment: datetime | None) -> int:
+        return now if moment is None else to_millis(moment)
+
+    inserts = [
+        (*key(v, period_ids[v.pe]), v.value, v.number, v.stored_by,
+         millis(v.created or v.last_updated), millis(v.last_updated), v.comment, v.followup)
+        for v, _ in added
+    ]  # fmt: skip
+    updates = [
+        (v.value, v.number, v.stored_by, millis(v.last_updated), v.comment, v.followup,
+         *key(v, period_ids[v.pe]))
+        for v, _ in updated
+    ]  # fmt: skip
+    deletes = [key(v, period_ids[v.pe]) for v, _ in removed]
+    repo.values.insert(inserts)
+    repo.values.update(updates)
+    repo.values.delete(deletes)
+    before = repo.data_version()
+    after = repo.bump_data_version()
+
+    def mirror(writer: MirrorWriter) -> None:
+        writer.add_periods(new_periods)
+        writer.change_values(
+            [(*r[:5], r[6]) for r in inserts],
+            [(*r[6:], r[1]) for r in updates],
+            deletes,
+        )
+
+    commit_with_mirror(uow, before, after, mirror)
+    return result
+
+
+def export_values(
+    uow: UnitOfWork, out: TextIO, fmt: ExportFormat = "csv", data_set: str | None = None
+) -> int:
+    """Write the stored values (of one data set, if named) to `out`; how many."""
+    elements = None
+    if data_set is not None:
+        found = uow.missions.catalog().data_sets.get(data_set)
+        if found is None:
+            raise InputError(f"unknown data set {data_set!r}")
+        elements = list(found.elements)
+    values = uow.missions.values.values(elements)
+    return write_json(values, out) if fmt == "dhis2-json" else write_csv(values, out)

@@ -1,0 +1,206 @@
+"""Missions use cases on the metadata side: load org units, load metadata, reopen a
+locked period; and keeping the DuckDB analytics mirror in step with the store.
+
+Each load is all-or-nothing and idempotent: the same file again changes nothing. An org
+units file loaded with changes (a clinic moved to another parish) records new versions
+from the day the changes take effect, so earlier data keeps rolling up where it was
+reported. Metadata that values already depend on — an element's value type or
+disaggregation, an option combo in use — cannot be changed under them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from convenio.errors import ConflictError, InputError, Problem
+from convenio.missions import (
+    Catalog,
+    apply_rows,
+    check_catalog,
+    merge_metadata,
+    parse_metadata,
+    parse_orgunits_csv,
+)
+from convenio.periods import parse_period
+from convenio.store import UnitOfWork
+from convenio.store.analytics_mirror import MirrorWriter
+from convenio.store.missions_tables import org_units
+
+__all__ = [
+    "MAX_PROBLEMS",
+    "MetadataResult",
+    "OrgUnitsResult",
+    "commit_with_mirror",
+    "ensure_mirror",
+    "load_metadata",
+    "load_org_units",
+    "read_text",
+    "refuse",
+    "reopen_period",
+]
+
+MAX_PROBLEMS = 100
+"""Problems listed in one error; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class OrgUnitsResult:
+    added: int
+    changed: int
+    total: int
+
+
+@dataclass(frozen=True)
+class MetadataResult:
+    """How many objects of each kind the file named (added or replaced)."""
+
+    counts: dict[str, int]
+
+
+def refuse(problems: Sequence[Problem], what: str) -> InputError:
+    """One `InputError` for all the problems (the first `MAX_PROBLEMS` listed)."""
+    shown = list(problems[:MAX_PROBLEMS])
+    if len(problems) > MAX_PROBLEMS:
+        shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more problems"))
+    error = InputError.from_problems(shown, what=what)
+    if len(problems) > MAX_PROBLEMS:
+        error = InputError(f"{what}: {len(problems)} problems, nothing was written", shown)
+    return error
+
+
+def read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+
+
+def _rebuild(uow: UnitOfWork, writer: MirrorWriter, version: int) -> None:
+    repo = uow.missions
+    writer.replace_all(
+        version,
+        repo.values.mirror_period_rows(),
+        repo.ancestor_rows(),
+        repo.values.mirror_value_rows(),
+    )
+
+
+def commit_with_mirror(
+    uow: UnitOfWork, before: int, after: int, apply: Callable[[MirrorWriter], None]
+) -> None:
+    """Commit the unit of work and bring the analytics mirror (if any) to version `after`.
+
+    The mirror is written in its own transaction while the store's is open, then the
+    store commits, then the mirror. A mirror that was not at `before` is rebuilt whole
+    from the store instead of patched.
+    """
+    mirror = uow.missions.mirror
+    if mirror is None:
+        uow.commit()
+        return
+    with mirror.writing() as writer:
+        if writer.version() == before:
+            apply(writer)
+            writer.set_version(after)
+        else:
+            _rebuild(uow, writer, after)
+        uow.commit()
+
+
+def ensure_mirror(uow: UnitOfWork) -> None:
+    """Rebuild the analytics mirror from the store if it is missing or behind."""
+    mirror = uow.missions.mirror
+    if mirror is None:
+        return
+    version = uow.missions.data_version()
+    if mirror.version() != version:
+        with mirror.writing() as writer:
+            _rebuild(uow, writer, version)
+
+
+def load_org_units(uow: UnitOfWork, path: Path, effective: date) -> OrgUnitsResult:
+    """Load an org units CSV; changes to known units take effect on `effective`."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            rows, problems = parse_orgunits_csv(stream, str(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+    if problems:
+        raise refuse(problems, str(path))
+    repo = uow.missions
+    hierarchy, added, changed, problems = apply_rows(repo.hierarchy(), rows, effective, str(path))
+    if problems:
+        raise refuse(problems, str(path))
+    if added or changed:
+        repo.save_hierarchy(hierarchy)
+        before = repo.data_version()
+        after = repo.bump_data_version()
+        ancestors = repo.ancestor_rows()
+        commit_with_mirror(uow, before, after, lambda w: w.replace_ancestors(ancestors))
+    return OrgUnitsResult(added, changed, len(hierarchy))
+
+
+def _conflicts(uow: UnitOfWork, old: Catalog, new: Catalog) -> list[str]:
+    """Changes the stored values forbid: an element's type or combo, a combo's options."""
+    used = uow.missions.element_usage()
+    found = []
+    for uid, count in used.items():
+        before, after = old.elements.get(uid), new.elements.get(uid)
+        if before is None or after is None:
+            continue
+        if before.value_type != after.value_type or before.combo != after.combo:
+            found.append(
+                f"data element {uid} has {count} stored value(s): its value type and "
+                "category combo cannot change"
+            )
+    gone = uow.missions.used_option_combos() - set(new.option_combos)
+    found += [f"category option combo {uid} is used by stored values" for uid in sorted(gone)]
+    return found
+
+
+def load_metadata(uow: UnitOfWork, path: Path) -> MetadataResult:
+    """Add or replace the objects of a metadata file (YAML or JSON), all or nothing."""
+    document, problems = parse_metadata(read_text(path), str(path))
+    if document is None:
+        raise refuse(problems, str(path))
+    repo = uow.missions
+    old = repo.catalog()
+    catalog, problems = merge_metadata(old, document, str(path))
+    units = repo.ids(org_units)
+    problems += [p._replace(file=str(path)) for p in check_catalog(catalog, units)]
+    if problems:
+        raise refuse(problems, str(path))
+    conflicts = _conflicts(uow, old, catalog)
+    if conflicts:
+        raise ConflictError(f"{path}: {conflicts[0]}", [Problem(c, str(path)) for c in conflicts])
+    repo.save_catalog(catalog)
+    uow.commit()
+    counts = {
+        name: len(getattr(document, name))
+        for name in type(document).model_fields
+        if getattr(document, name)
+    }
+    return MetadataResult(counts)
+
+
+def reopen_period(uow: UnitOfWork, data_set: str, period: str) -> bool:
+    """Let a data set's period take changes again, despite its expiry or a settlement
+    run over it; False if it was already reopened."""
+    catalog = uow.missions.catalog()
+    ds = catalog.data_sets.get(data_set)
+    if ds is None:
+        raise InputError(f"unknown data set {data_set!r}", [Problem("unknown", field="DATA_SET")])
+    p = parse_period(period)
+    if p.type is not ds.period_type:
+        raise InputError(
+            f"{p.id} is {p.type}; data set {ds.uid} takes {ds.period_type} periods",
+            [Problem("wrong period type", field="PERIOD")],
+        )
+    added = uow.missions.reopen(ds.uid, p.id)
+    uow.commit()
+    return added
