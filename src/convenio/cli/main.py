@@ -1,11 +1,19 @@
-"""The `convenio` command: wiring of the sub-commands, and `init`."""
+"""The `convenio` command: wiring of the sub-commands, `init`, and `demo` with its tables."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from convenio.cli import financing, ledger, settlement, terms
-from convenio.cli.common import console, guard, open_store
+from convenio.cli import analytics, financing, ledger, missions, settlement, terms
+from convenio.cli.common import console, err_console, guard, open_store, print_json
+
+if TYPE_CHECKING:
+    from convenio.demo.run import DemoSummary
 
 app = typer.Typer(
     name="convenio",
@@ -22,6 +30,10 @@ app.command()(financing.accrue)
 app.command()(financing.tranches)
 app.command()(settlement.settle)
 app.command()(settlement.statement)
+app.add_typer(missions.orgunits_app, name="orgunits")
+app.add_typer(missions.metadata_app, name="metadata")
+app.add_typer(missions.data_app, name="data")
+app.add_typer(analytics.analytics_app, name="analytics")
 
 
 @app.command()
@@ -43,34 +55,138 @@ def init() -> None:
 
 
 @app.command()
-def demo() -> None:
-    """Run convenio on the shipped example: the Cuba–Venezuela terms and the reported
-    compensation of Q4 2011, posted, verified and shown as balances."""
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as JSON on stdout")] = False,
+    every_quarter: Annotated[
+        bool, typer.Option("--every-quarter", help="Show every quarter, not only each fourth")
+    ] = False,
+) -> None:
+    """Run sixteen years of the Cuba–Venezuela agreement (2000–2015) on the store: the
+    shipped terms, monthly prices, oil and services deliveries and cash are loaded, every
+    quarter is settled, and the statements and the debt at each year end are shown.
+    Synthetic where the public facts are silent (docs/demo.md); a second run changes
+    nothing."""
+    from convenio.demo.run import run_demo
+
+    with guard(), _demo_progress() as tell:
+        summary = run_demo(open_store(), tell)
+    if as_json:
+        print_json(summary.to_dict())
+    else:
+        _print_demo(summary, every_quarter)
+
+
+@contextmanager
+def _demo_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback that shows a bar on stderr once the work has taken a second."""
+    from rich.progress import Progress, TaskID
+
+    started = time.monotonic()
+    shown: list[tuple[Progress, TaskID]] = []
+
+    def tell(stage: str, done: int, total: int) -> None:
+        if not shown:
+            if not err_console.is_terminal or time.monotonic() - started < 1:
+                return
+            bar = Progress(console=err_console, transient=True)
+            bar.start()
+            shown.append((bar, bar.add_task(stage)))
+        bar, task = shown[0]
+        bar.update(task, description=stage, completed=done, total=total)
+
+    try:
+        yield tell
+    finally:
+        for bar, _ in shown:
+            bar.stop()
+
+
+_QUARTER_HEADERS = (
+    "period", "oil\ninvoiced", "of which\nfinanced", "services\ninvoiced", "offset\nin kind",
+    "owed\nby", "net\nbefore\ncash", "cash\npaid", "carried",
+)  # fmt: skip
+_DEBT_HEADERS = (
+    "31 Dec", "tranche\nprincipal", "short term\nunpaid", "interest\nunpaid", "Cuba\nowes",
+    "Venezuela\nowes", "net", "owed\nby",
+)  # fmt: skip
+
+
+def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
+    """The demo's summary for people: labels, quarterly statements, debt at year ends."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from rich import box
     from rich.table import Table
 
-    from convenio.services.example import run_example
-    from convenio.units import format_minor
+    from convenio.demo.data import REPORTED_CASH, REPORTED_OIL, REPORTED_QUARTER, REPORTED_SERVICES
 
-    with guard():
-        report = run_example(open_store())
+    def musd(cents: int) -> str:
+        return f"{Decimal(cents).scaleb(-8).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+
+    def table(title: str, caption: str, headers: tuple[str, ...], rows: list[list[str]]) -> Table:
+        # Columns never narrower than their widest cell: in 80 columns headers wrap, and
+        # amounts stay whole; a space of padding on the left and the box's divider.
+        found = Table(
+            title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1)
+        )
+        for i, header in enumerate(headers):
+            found.add_column(header, justify="right", min_width=max(len(r[i]) for r in rows))
+        for row in rows:
+            found.add_row(*row, style="bold" if row[0] == REPORTED_QUARTER else None)
+        return found
+
+    console.print(f"[bold]{summary.agreement}[/]: convenio demo, 2000–2015", highlight=False)
+    for label in summary.labels:
+        console.print(f"[dim]• {label}[/]", highlight=False)
+    added = dict(summary.added)
+    if any(added.values()):
+        console.print(
+            f"loaded {added['prices']} prices, {added['deliveries']} deliveries and "
+            f"{added['payments']} payments; {added['runs']} settlement runs",
+            highlight=False,
+        )
+    else:
+        console.print("already loaded and settled in this store: nothing changed", highlight=False)
+
+    rows = [
+        [q.period, musd(q.oil_invoiced), musd(q.oil_financed), musd(q.services_invoiced),
+         musd(q.offset), q.net_debtor or "-", musd(q.net), musd(q.cash_to_ven + q.cash_to_cub),
+         musd(abs(q.carried_to_ven - q.carried_to_cub))]
+        for q in summary.quarters
+        if every_quarter or q.period.endswith("Q4")
+    ]  # fmt: skip
+    which = "every quarter" if every_quarter else "fourth quarters"
+    title = f"Quarterly statements, Venezuela ↔ Cuba, M USD ({which})"
+    caption = "net, cash paid and carried: owed or paid by the side in 'owed by'"
+    console.print(table(title, caption, _QUARTER_HEADERS, rows))
+    q = summary.quarter(REPORTED_QUARTER)
+    share = (Decimal(q.oil_financed) * 100 / Decimal(q.oil_invoiced)).quantize(Decimal(1))
     console.print(
-        f"[bold]{report.agreement}[/]: terms valid, versions {', '.join(report.versions)}"
-    )
-    console.print(
-        f"ledger: {report.posted.posted} transaction(s) posted, "
-        f"{report.posted.replayed} already recorded; chain verified over "
-        f"{report.verified.transactions} transaction(s), head {report.verified.head_hash[:16]}…",
+        f"{REPORTED_QUARTER} as reported: oil {musd(REPORTED_OIL)}, services "
+        f"{musd(REPORTED_SERVICES)}, Venezuela owing {musd(REPORTED_SERVICES - REPORTED_OIL)}, "
+        f"{musd(REPORTED_CASH)} of it paid in cash. The demo has the same oil, services and "
+        f"cash, but lends {share} % of the oil ({musd(q.oil_financed)}) as tranches, which "
+        f"services pay only as installments fall due: it offsets {musd(q.offset)}, and its "
+        f"net of {musd(q.net)} includes services of earlier quarters still unpaid.\n",
         highlight=False,
     )
-    table = Table(title="Balances after the Q4 2011 compensation (USD)")
-    table.add_column("account")
-    table.add_column("balance", justify="right")
-    for row in report.balances:
-        if row.balance:
-            table.add_row(
-                row.account, f"{format_minor(row.balance, row.scale, grouping=True)} {row.unit}"
-            )
-    console.print(table)
+
+    rows = [
+        [str(y.year), musd(y.tranche_principal), musd(y.short_term), musd(y.interest),
+         musd(y.cuba_owes), musd(y.services), musd(abs(y.net)), y.net_debtor or "-"]
+        for y in summary.year_ends
+    ]  # fmt: skip
+    caption = (
+        "Cuba owes: tranche principal (installments due included), short-term parts and "
+        "interest unpaid. Venezuela owes: services unpaid."
+    )
+    console.print(table("Debt at each year end, M USD", caption, _DEBT_HEADERS, rows))
+    console.print(
+        f"ledger: {summary.transactions:,} transactions, chain head {summary.head_hash[:16]}…\n"
+        "more: convenio ledger verify · convenio statement --party CUB.BNC --as-of 2011-12-31 "
+        "· convenio tranches · convenio demo --every-quarter · convenio demo --json",
+        highlight=False,
+    )
 
 
 def main() -> None:

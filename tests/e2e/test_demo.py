@@ -1,0 +1,160 @@
+"""`convenio demo` end to end: the real command on a fresh embedded store in a temporary
+data directory — run twice for the module (the slow part: the tables first, then
+`--json` on the same store, which must change nothing) — then inspected: the reported
+quarter, the ledger verifying, and the debt of the summary agreeing with the statements
+the services give."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from convenio.cli.main import app
+from convenio.services.settlement import party_statement
+from convenio.settings import get_settings
+from convenio.store import Head, Store
+from convenio.units import parse_minor
+
+
+class Demo:
+    """The CLI on one data directory; what the first run printed, the ledger head after
+    it, and the summary of the second run (`--json`)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.runner = CliRunner()
+        self.text = ""
+        self.head_after_first: Head | None = None
+        self.summary: dict[str, Any] = {}
+
+    def __call__(self, *args: str) -> Result:
+        result = self.runner.invoke(app, list(args))
+        assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+        return result
+
+    def head(self) -> Head:
+        store = Store(get_settings().store_url)
+        try:
+            with store.unit_of_work() as uow:
+                return uow.ledger.head()
+        finally:
+            store.close()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    data_dir = tmp_path_factory.mktemp("demo") / "data"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CONVENIO_DATA_DIR", str(data_dir))
+        patch.setenv("CONVENIO_DATABASE_URL", "")
+        patch.setenv("COLUMNS", "120")
+        get_settings.cache_clear()
+        runner = Demo(data_dir)
+        runner.text = " ".join(runner("demo").stdout.split())
+        runner.head_after_first = runner.head()
+        runner.summary = dict(json.loads(runner("demo", "--json").stdout))
+        yield runner
+    get_settings.cache_clear()
+
+
+def quarter(summary: dict[str, Any], period: str) -> dict[str, Any]:
+    (found,) = [dict(q) for q in summary["quarters"] if q["period"] == period]
+    return found
+
+
+def test_the_first_run_loads_everything_into_a_fresh_store(demo: Demo) -> None:
+    assert (demo.data_dir / "convenio.db").is_file()
+    assert "loaded 192 prices, 667 deliveries and 50 payments; 76 settlement runs" in demo.text
+    # period, oil invoiced, of which financed, services, offset, owed by, net, cash paid
+    assert re.search(r"2011Q4 1,002\.55 601\.53 1,275\.00 [\d,.]+ VEN [\d,.]+ 163\.47 ", demo.text)
+    assert "Debt at each year end" in demo.text and "Synthetic prices" in demo.text
+    periods = [q["period"] for q in demo.summary["quarters"]]
+    assert periods[0] == "2000Q4" and periods[-1] == "2015Q4" and len(periods) == 61
+    assert [y["date"] for y in demo.summary["year_ends"]] == [
+        f"{year}-12-31" for year in range(2000, 2016)
+    ]
+    assert any("Synthetic" in label for label in demo.summary["labels"])
+
+
+def test_a_second_run_changes_nothing(demo: Demo) -> None:
+    assert demo.summary["added"] == {"prices": 0, "deliveries": 0, "payments": 0, "runs": 0}
+    head = demo.head()
+    assert head == demo.head_after_first
+    assert demo.summary["ledger"] == {"transactions": head.seq, "head_hash": head.hash}
+
+
+def test_the_reported_quarter(demo: Demo) -> None:
+    """2011Q4: the reported oil, services and cash, exactly. The offset and the net are not
+    the reported ones: 60 % of the oil is lent as tranches (table A at 100 USD/bbl or
+    more), not due in the quarter, and Venezuela owes services of earlier quarters."""
+    q = quarter(demo.summary, "2011Q4")
+    assert q["runs"] == 1
+    assert q["oil_invoiced"] == "1002550000.00"
+    assert q["services_invoiced"] == "1275000000.00"
+    assert q["cash_to_cub"] == "163470000.00" and q["cash_to_ven"] == "0.00"
+    assert q["oil_financed"] == "601530000.00"  # 60 %
+    assert q["oil_short_term"] == "401020000.00"
+    assert q["net"]["debtor"] == "VEN"
+    # Everything Venezuela was owed in the quarter was offset by services.
+    assert q["offset"] == q["due_to_ven"] and q["carried_to_ven"] == "0.00"
+
+
+def test_before_the_compensation_oil_and_services_settle_apart(demo: Demo) -> None:
+    q = quarter(demo.summary, "2004Q4")
+    assert q["runs"] == 2 and q["offset"] == "0.00"
+    assert quarter(demo.summary, "2005Q2")["runs"] == 1  # VEN.PDVSA and CUB.BNC from here on
+    assert quarter(demo.summary, "2005Q2")["carried_to_ven"] == "0.00"
+
+
+def test_the_ledger_verifies(demo: Demo) -> None:
+    demo("ledger", "verify")
+
+
+def test_no_quarter_overpays(demo: Demo) -> None:
+    store = Store(get_settings().store_url)
+    try:
+        with store.unit_of_work() as uow:
+            runs = uow.financing.runs()
+    finally:
+        store.close()
+    assert len(runs) == 76
+    assert {d["overpaid"] for run in runs for d in run.statement["directions"]} == {"0.00"}
+
+
+def test_the_year_end_debt_agrees_with_the_party_statement(demo: Demo) -> None:
+    """The summary reads the ledger's payables; `party_statement` reads the claims, the
+    tranches and the allocations: the two agree (2011, under the PDVSA–BNC settlement)."""
+    store = Store(get_settings().store_url)
+    try:
+        with store.unit_of_work() as uow:
+            report = party_statement(uow, "CUB.BNC", date(2011, 12, 31))
+    finally:
+        store.close()
+
+    def total(rows: list[dict[str, str]], field: str, **match: str) -> int:
+        return sum(
+            parse_minor(r[field], 2) for r in rows if all(r[k] == v for k, v in match.items())
+        )
+
+    (year,) = [y for y in demo.summary["year_ends"] if y["date"] == "2011-12-31"]
+    cuba = {k: parse_minor(v, 2) for k, v in year["cuba_owes"].items()}
+    claims = report["claims"]
+    assert cuba["tranche_principal"] == total(
+        report["tranche_principal"], "outstanding", direction="payable"
+    )
+    assert cuba["short_term"] == total(
+        claims, "outstanding", direction="payable", type="short-term"
+    )
+    assert cuba["interest"] == total(
+        claims, "outstanding", direction="payable", type="interest"
+    ) + total(report["accrued_interest_not_due"], "amount", direction="payable")
+    assert parse_minor(year["venezuela_owes"]["services"], 2) == total(
+        claims, "outstanding", direction="receivable", type="services"
+    )
