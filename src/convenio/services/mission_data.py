@@ -12,6 +12,7 @@ store and the DuckDB analytics mirror are written together (`commit_with_mirror`
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,7 +40,14 @@ from convenio.store.missions_tables import (
 )
 from convenio.store.values_repo import Key, to_millis
 
-__all__ = ["ExportFormat", "ImportResult", "export_values", "import_values", "read_values"]
+__all__ = [
+    "ExportFormat",
+    "ImportResult",
+    "export_values",
+    "import_raw_values",
+    "import_values",
+    "read_values",
+]
 
 ExportFormat = Literal["csv", "dhis2-json"]
 
@@ -71,9 +79,20 @@ def import_values(
 ) -> ImportResult:
     """Import a data values file; see the module docstring. `today` decides expiry."""
     raws, problems = read_values(path)
-    file = str(path)
     if problems:
-        raise refuse(problems, file)
+        raise refuse(problems, str(path))
+    return import_raw_values(uow, raws, str(path), dry_run, today)
+
+
+def import_raw_values(
+    uow: UnitOfWork,
+    raws: Sequence[RawValue],
+    file: str,
+    dry_run: bool = False,
+    today: date | None = None,
+) -> ImportResult:
+    """Import parsed rows (as `import_values` does a file's), `file` naming them in
+    problems; see the module docstring. `today` decides expiry."""
     repo = uow.missions
     catalog = repo.catalog()
     unit_ids = repo.ids(org_units)

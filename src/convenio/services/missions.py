@@ -18,6 +18,8 @@ from pathlib import Path
 from convenio.errors import ConflictError, InputError, Problem
 from convenio.missions import (
     Catalog,
+    MetadataDocument,
+    OrgUnitRow,
     apply_rows,
     check_catalog,
     merge_metadata,
@@ -36,6 +38,8 @@ __all__ = [
     "commit_with_mirror",
     "ensure_mirror",
     "load_metadata",
+    "load_metadata_document",
+    "load_org_unit_rows",
     "load_org_units",
     "read_text",
     "refuse",
@@ -132,10 +136,18 @@ def load_org_units(uow: UnitOfWork, path: Path, effective: date) -> OrgUnitsResu
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
     if problems:
         raise refuse(problems, str(path))
+    return load_org_unit_rows(uow, rows, effective, str(path))
+
+
+def load_org_unit_rows(
+    uow: UnitOfWork, rows: Sequence[OrgUnitRow], effective: date, source: str
+) -> OrgUnitsResult:
+    """Load parsed org unit rows (as `load_org_units` does a file's), `source` naming
+    them in problems; changes to known units take effect on `effective`."""
     repo = uow.missions
-    hierarchy, added, changed, problems = apply_rows(repo.hierarchy(), rows, effective, str(path))
+    hierarchy, added, changed, problems = apply_rows(repo.hierarchy(), rows, effective, source)
     if problems:
-        raise refuse(problems, str(path))
+        raise refuse(problems, source)
     if added or changed:
         repo.save_hierarchy(hierarchy)
         before = repo.data_version()
@@ -168,16 +180,24 @@ def load_metadata(uow: UnitOfWork, path: Path) -> MetadataResult:
     document, problems = parse_metadata(read_text(path), str(path))
     if document is None:
         raise refuse(problems, str(path))
+    return load_metadata_document(uow, document, str(path))
+
+
+def load_metadata_document(
+    uow: UnitOfWork, document: MetadataDocument, source: str
+) -> MetadataResult:
+    """Add or replace the objects of a parsed metadata document (as `load_metadata` does
+    a file's), all or nothing; `source` names it in problems."""
     repo = uow.missions
     old = repo.catalog()
-    catalog, problems = merge_metadata(old, document, str(path))
+    catalog, problems = merge_metadata(old, document, source)
     units = repo.ids(org_units)
-    problems += [p._replace(file=str(path)) for p in check_catalog(catalog, units)]
+    problems += [p._replace(file=source) for p in check_catalog(catalog, units)]
     if problems:
-        raise refuse(problems, str(path))
+        raise refuse(problems, source)
     conflicts = _conflicts(uow, old, catalog)
     if conflicts:
-        raise ConflictError(f"{path}: {conflicts[0]}", [Problem(c, str(path)) for c in conflicts])
+        raise ConflictError(f"{source}: {conflicts[0]}", [Problem(c, source) for c in conflicts])
     repo.save_catalog(catalog)
     uow.commit()
     counts = {
