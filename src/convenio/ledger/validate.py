@@ -7,7 +7,8 @@ so take it as plain values: `first_bound_break` walks an account's day totals.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Generic, NamedTuple, TypeVar
 
@@ -17,7 +18,11 @@ from convenio.units import UnitRegistry, format_minor
 R = TypeVar("R")
 
 __all__ = [
+    "MAX_ACCOUNT",
     "MAX_AMOUNT",
+    "MAX_ID",
+    "MAX_KIND",
+    "MAX_PARTY",
     "BoundBreak",
     "Issue",
     "check_account",
@@ -27,7 +32,20 @@ __all__ = [
 ]
 
 MAX_AMOUNT = 2**63 - 1
-"""The largest magnitude of a posting, in minor units (it is stored as a 64-bit integer)."""
+"""The largest magnitude of a posting, a bound, a day or year total and a balance, in minor
+units: each is stored as a 64-bit integer."""
+
+MAX_ID = 200
+"""The longest transaction id (and `reverses`), in characters."""
+
+MAX_KIND = 40
+"""The longest transaction kind, in characters."""
+
+MAX_ACCOUNT = 200
+"""The longest account name, in characters."""
+
+MAX_PARTY = 64
+"""The longest party code (an account's first segment), in characters."""
 
 
 class Issue(NamedTuple):
@@ -50,8 +68,17 @@ def check_account(spec: AccountSpec, units: UnitRegistry) -> list[Issue]:
                 "CUB.BNC, then '/'-separated segments (letters, digits, '-', '_', '.')",
             )
         )
+    if len(spec.name) > MAX_ACCOUNT:
+        issues.append(
+            Issue(None, "account", f"an account name has at most {MAX_ACCOUNT} characters")
+        )
+    if len(spec.party) > MAX_PARTY:
+        issues.append(Issue(None, "account", f"a party code has at most {MAX_PARTY} characters"))
     if spec.unit not in units:
         issues.append(Issue(None, "unit", f"unknown unit {spec.unit!r}"))
+    for field, bound in (("floor", spec.floor), ("ceiling", spec.ceiling)):
+        if bound is not None and abs(bound) > MAX_AMOUNT:
+            issues.append(Issue(None, field, f"the {field} is too large to store"))
     if spec.floor is not None and spec.ceiling is not None and spec.floor > spec.ceiling:
         issues.append(Issue(None, "floor", "the floor is above the ceiling"))
     return issues
@@ -66,6 +93,7 @@ def check_transaction(txn: Transaction, accounts: Mapping[str, AccountSpec]) -> 
     issues: list[Issue] = []
     if not txn.id or txn.id != txn.id.strip():
         issues.append(Issue(None, "txn_id", "a transaction id must be non-empty text"))
+    issues.extend(_text_issues(txn))
     if len(txn.postings) < 2:
         issues.append(Issue(None, "postings", f"transaction {txn.id} has fewer than 2 postings"))
     sums: dict[str, int] = {}
@@ -93,6 +121,32 @@ def check_transaction(txn: Transaction, accounts: Mapping[str, AccountSpec]) -> 
     return issues
 
 
+def _text_issues(txn: Transaction) -> Iterator[Issue]:
+    """What the store cannot hold, or the hash would not cover as given: over-long ids and
+    kinds, NUL characters, metadata keys out of order or repeated."""
+    for field, value, limit in (
+        ("txn_id", txn.id, MAX_ID),
+        ("kind", txn.kind, MAX_KIND),
+        ("reverses", txn.reverses or "", MAX_ID),
+    ):
+        if len(value) > limit:
+            yield Issue(None, field, f"{field} has at most {limit} characters, got {len(value)}")
+    texts = [("txn_id", txn.id), ("description", txn.description), ("kind", txn.kind)]
+    texts += [("source", txn.source), ("reverses", txn.reverses or "")]
+    texts += [(f"metadata.{key}", key + value) for key, value in txn.metadata]
+    for field, value in texts:
+        if "\x00" in value:
+            yield Issue(None, field, "text may not contain the NUL character")
+    keys = [key for key, _ in txn.metadata]
+    for before, after in itertools.pairwise(keys):
+        if before == after:
+            yield Issue(None, "metadata", f"metadata key {after!r} is given twice")
+        elif before > after:
+            yield Issue(
+                None, "metadata", f"metadata keys must be sorted: {after!r} after {before!r}"
+            )
+
+
 def reversal_of(original: Transaction, new_id: TxnId, on: date, reason: str = "") -> Transaction:
     """The transaction that undoes `original`: the same postings with opposite signs."""
     description = f"Reversal of {original.id}" + (f": {reason}" if reason else "")
@@ -109,13 +163,22 @@ def reversal_of(original: Transaction, new_id: TxnId, on: date, reason: str = ""
 
 
 class BoundBreak(NamedTuple, Generic[R]):
-    """The first day on which an account's balance would leave its bounds."""
+    """The first day on which an account's balance would leave its bounds, or a total the
+    store keeps for it (the day's, the year's, the balance) would not fit in 64 bits."""
 
     day: date
     balance: int
     culprit: R
+    overflow: str | None = None
+    """What would not fit ("day total", "year total", "balance"), or None for a bound."""
 
     def describe(self, spec: AccountSpec, scale: int) -> str:
+        if self.overflow is not None:
+            return (
+                f"this would take the {self.overflow} of {spec.name} on "
+                f"{self.day.isoformat()} to {format_minor(self.balance, scale)} {spec.unit}, "
+                "beyond what the store holds (64-bit minor units)"
+            )
         bound, side = (
             (spec.floor, "below its floor")
             if spec.floor is not None and self.balance < spec.floor
@@ -134,14 +197,15 @@ def first_bound_break(
     stored: Iterable[tuple[date, int]],
     new: Sequence[tuple[date, int, R]],
 ) -> BoundBreak[R] | None:
-    """Check the balance at the end of every day from the first new posting onwards.
+    """Check the account at the end of every day from the first new posting onwards.
 
-    `opening` is the stored balance before the earliest new date, `stored` the stored day
-    totals from that date on, `new` the new postings (day, amount, a reference to blame).
-    Returns the first day whose closing balance breaks a bound, blaming the last new
-    posting on or before that day, or None.
+    `opening` is the stored balance at the end of the year before the earliest new date,
+    `stored` the stored day totals from the first day of that year on, `new` the new
+    postings (day, amount, a reference to blame). Returns the first day whose closing
+    balance breaks a bound, or whose day total, year total or balance would not fit in
+    64 bits, blaming the last new posting on or before that day; or None.
     """
-    if not new or (spec.floor is None and spec.ceiling is None):
+    if not new:
         return None
     by_day: dict[date, int] = {}
     for day, amount in stored:
@@ -150,12 +214,26 @@ def first_bound_break(
     for i in new_sorted:
         day, amount, _ = new[i]
         by_day[day] = by_day.get(day, 0) + amount
+    days = sorted(by_day)
     balance = opening
+    year_total = 0
     culprit_pos = -1
-    for day in sorted(by_day):
-        balance += by_day[day]
+    for n, day in enumerate(days):
+        total = by_day[day]
+        balance += total
+        year_total += total
         while culprit_pos + 1 < len(new_sorted) and new[new_sorted[culprit_pos + 1]][0] <= day:
             culprit_pos += 1
-        if culprit_pos >= 0 and spec.breaks_bound(balance):
-            return BoundBreak(day, balance, new[new_sorted[culprit_pos]][2])
+        year_ends = n + 1 == len(days) or days[n + 1].year != day.year
+        if culprit_pos >= 0:
+            culprit = new[new_sorted[culprit_pos]][2]
+            for what, value in (("day total", total), ("balance", balance)) + (
+                (("year total", year_total),) if year_ends else ()
+            ):
+                if abs(value) > MAX_AMOUNT:
+                    return BoundBreak(day, value, culprit, what)
+            if spec.breaks_bound(balance):
+                return BoundBreak(day, balance, culprit)
+        if year_ends:
+            year_total = 0
     return None

@@ -300,21 +300,18 @@ def _chain(
 def _bound_problems(
     uow: UnitOfWork, specs: dict[str, AccountSpec], fresh: Sequence[tuple[Located, str]]
 ) -> list[Problem]:
-    bounded = {n for n, s in specs.items() if s.floor is not None or s.ceiling is not None}
-    if not bounded:
-        return []
+    """Bounds and storage limits of every account the new postings touch."""
     touched: dict[str, list[tuple[date, int, tuple[Located, int]]]] = defaultdict(list)
     for item, _ in fresh:
         for i, p in enumerate(item.txn.postings):
-            if p.account in bounded:
-                touched[p.account].append((item.txn.date, p.amount, (item, i)))
+            touched[p.account].append((item.txn.date, p.amount, (item, i)))
     if not touched:
         return []
     ids = uow.ledger.account_ids()
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    # One read for all accounts: balances before the earliest new day, and the stored
-    # day totals from that day on.
-    first = min(day for new in touched.values() for day, _, _ in new)
+    # One read for all accounts: balances at the end of the year before the earliest new
+    # day, and the stored day totals from that year on (the walk checks year totals too).
+    first = date(min(day for new in touched.values() for day, _, _ in new).year, 1, 1)
     wanted = [ids[name] for name in touched]
     opening = uow.ledger.balances(as_of=first - timedelta(days=1))
     stored = uow.ledger.day_totals_since(wanted, first)
