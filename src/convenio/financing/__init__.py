@@ -27,7 +27,9 @@ from convenio.financing.deliveries import (
     DELIVERY_COLUMNS,
     Delivery,
     parse_deliveries_csv,
+    quota_problems,
     quota_span,
+    read_deliveries_csv,
 )
 from convenio.financing.invoicing import (
     SPLIT_ROUNDING,
@@ -105,7 +107,9 @@ __all__ = [
     "parse_deliveries_csv",
     "parse_price",
     "parse_price_csv",
+    "quota_problems",
     "quota_span",
+    "read_deliveries_csv",
     "reference_price",
     "round_minor",
     "series_from_points",

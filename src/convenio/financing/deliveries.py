@@ -12,7 +12,7 @@ unit of the item's unit (bbl has 3 decimals: 1,000.5 bbl is 1_000_500).
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -28,7 +28,9 @@ __all__ = [
     "DELIVERY_COLUMNS",
     "Delivery",
     "parse_deliveries_csv",
+    "quota_problems",
     "quota_span",
+    "read_deliveries_csv",
 ]
 
 DELIVERY_COLUMNS: Final = (
@@ -271,16 +273,29 @@ def _allowance(agreement: Agreement, key: _QuotaKey, span: tuple[date, date], sc
     return quantity * days
 
 
-def _quota_problems(
-    agreement: Agreement, units: UnitRegistry, name: str, rows: list[_Row]
+def quota_problems(
+    agreement: Agreement,
+    new: Sequence[tuple[int | None, Delivery]],
+    recorded: Iterable[Delivery] = (),
+    name: str | None = None,
 ) -> list[Problem]:
-    """A problem at the line where deliveries first exceed a binding quota in a period."""
+    """A problem at the line where deliveries first exceed a binding quota in a period.
+
+    `new` are the deliveries being loaded with their lines (None where there is no
+    file), `recorded` those already stored: these count towards each quota first, so a
+    quota is held across files. A recorded delivery loaded again (the same id) counts
+    once. Each delivery's date must be one a version covers (the parser checks it).
+    """
     totals: dict[tuple[_QuotaKey, date], int] = {}
     allowances: dict[tuple[_QuotaKey, date], int] = {}
     reported: set[tuple[_QuotaKey, date]] = set()
+    units = agreement.unit_registry()
+    again = {delivery.delivery_id for _, delivery in new}
+    stored = [(False, None, d) for d in recorded if d.delivery_id not in again]
     problems: list[Problem] = []
-    for line, delivery, item, version in rows:
-        for quota in version.quotas:
+    for loading, line, delivery in [*stored, *((True, line, d) for line, d in new)]:
+        item = agreement.item(delivery.item)
+        for quota in agreement.version_on(delivery.date).quotas:
             if not _applies(quota, delivery, item):
                 continue
             key = _QuotaKey.of(quota)
@@ -290,7 +305,8 @@ def _quota_problems(
             scale = units[key.unit].scale
             if group not in allowances:
                 allowances[group] = _allowance(agreement, key, span, scale)
-            if totals[group] > allowances[group] and group not in reported:
+            # Stored deliveries over a quota made binding since are not this load's doing.
+            if totals[group] > allowances[group] and group not in reported and loading:
                 reported.add(group)
                 per = (
                     f"{key.quantity} {key.unit} a day over the days in force"
@@ -298,10 +314,11 @@ def _quota_problems(
                     else f"{key.quantity} {key.unit} a {key.per.value}"
                 )
                 message = (
-                    f"deliveries of {key.what} from {key.supplier} to {key.recipient} from "
-                    f"{span[0].isoformat()} to {span[1].isoformat()} reach "
-                    f"{format_minor(totals[group], scale)} {key.unit}, over the binding quota "
-                    f"of {format_minor(allowances[group], scale)} {key.unit} ({per})"
+                    f"delivery {delivery.delivery_id}: deliveries of {key.what} from "
+                    f"{key.supplier} to {key.recipient} from {span[0].isoformat()} to "
+                    f"{span[1].isoformat()} reach {format_minor(totals[group], scale)} "
+                    f"{key.unit}, over the binding quota of "
+                    f"{format_minor(allowances[group], scale)} {key.unit} ({per})"
                 )
                 problems.append(Problem(message, name, line, "quantity"))
     return problems
@@ -310,6 +327,14 @@ def _quota_problems(
 def parse_deliveries_csv(
     stream: TextIO, name: str, agreement: Agreement
 ) -> tuple[list[Delivery], list[Problem]]:
+    """`read_deliveries_csv` without the line numbers."""
+    located, problems = read_deliveries_csv(stream, name, agreement)
+    return [delivery for _, delivery in located], problems
+
+
+def read_deliveries_csv(
+    stream: TextIO, name: str, agreement: Agreement
+) -> tuple[list[tuple[int, Delivery]], list[Problem]]:
     """Read a deliveries CSV and check it against `agreement`; every problem is located.
 
     Header: ``delivery_id,date,supplier,recipient,kind,item,quantity,unit,price`` (any
@@ -322,8 +347,9 @@ def parse_deliveries_csv(
     binding quota (see `quota_span`; quotas that are not binding are ceilings stated for
     the record and not enforced).
 
-    Returns the deliveries of every row without a problem of its own, in file order,
-    and all problems; a caller accepts the file only when there are none.
+    Returns the deliveries of every row without a problem of its own, with their lines,
+    in file order, and all problems; a caller accepts the file only when there are none.
+    Quotas are checked within the file; `quota_problems` checks them with what is stored.
     """
     reader = csv.reader(stream)
     header = next(reader, None)
@@ -365,6 +391,6 @@ def parse_deliveries_csv(
         problems.extend(found)
         if row is not None:
             rows.append(row)
-    problems.extend(_quota_problems(agreement, units, name, rows))
+    problems.extend(quota_problems(agreement, [(r.line, r.delivery) for r in rows], (), name))
     problems.sort(key=lambda problem: problem.line or 0)
-    return [row.delivery for row in rows], problems
+    return [(row.line, row.delivery) for row in rows], problems

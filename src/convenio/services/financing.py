@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -32,8 +32,9 @@ from convenio.financing import (
     accrue_through,
     delivery_accounts,
     delivery_transactions,
-    parse_deliveries_csv,
     parse_price_csv,
+    quota_problems,
+    read_deliveries_csv,
     series_from_points,
     split_invoice,
     value_delivery,
@@ -180,21 +181,34 @@ def load_deliveries(uow: UnitOfWork, path: Path) -> LoadResult:
     """Value, split and record every delivery of a CSV file, with its ledger transactions."""
     agreement = current_agreement(uow)
     with open_text(path) as stream:
-        parsed, problems = parse_deliveries_csv(stream, str(path), agreement)
+        located, problems = read_deliveries_csv(stream, str(path), agreement)
     if problems:
         raise InputError.from_problems(problems, str(path))
-    return record_deliveries(uow, agreement, parsed, str(path))
+    lines = {delivery.delivery_id: line for line, delivery in located}
+    return record_deliveries(uow, agreement, [d for _, d in located], str(path), lines)
 
 
 def record_deliveries(
-    uow: UnitOfWork, agreement: Agreement, parsed: Sequence[Delivery], name: str
+    uow: UnitOfWork,
+    agreement: Agreement,
+    parsed: Sequence[Delivery],
+    name: str,
+    lines: Mapping[str, int] | None = None,
 ) -> LoadResult:
-    """Record parsed deliveries (the Python API of `load_deliveries`), then commit."""
+    """Record parsed deliveries (the Python API of `load_deliveries`), then commit.
+
+    Binding quotas count the deliveries already stored; every problem — a quota, a price
+    the rule cannot find — is reported together, at its line where `lines` (delivery id
+    to line) gives one, and nothing is written."""
+    where = lines or {}
     digests = {d.delivery_id: _digest(*astuple(d)) for d in parsed}
     stored = uow.financing.delivery_digests(list(digests))
     conflicts = [
         Problem(
-            f"delivery {i} is already recorded with different content", name, None, "delivery_id"
+            f"delivery {i} is already recorded with different content",
+            name,
+            where.get(i),
+            "delivery_id",
         )
         for i, digest in digests.items()
         if i in stored and stored[i] != digest
@@ -202,6 +216,7 @@ def record_deliveries(
     if conflicts:
         raise ConflictError(str(conflicts[0]), conflicts)
     new = [d for d in parsed if d.delivery_id not in stored]
+    problems = _quota_problems(uow, agreement, new, where, name)
     settled = _settled_in(uow, agreement, [(d.date, d.supplier, d.recipient) for d in new])
     series = _series(uow)
     txns: list[Transaction] = []
@@ -212,16 +227,40 @@ def record_deliveries(
             valuation = value_delivery(delivery, agreement, series)
             invoice = split_invoice(valuation, delivery, agreement.version(valuation.version_id))
         except InputError as exc:
-            raise InputError(
-                f"{name}: delivery {delivery.delivery_id}: {exc}", exc.problems
-            ) from exc
+            line = where.get(delivery.delivery_id)
+            problems.extend(
+                Problem(f"delivery {delivery.delivery_id}: {p.message}", name, line, p.field)
+                for p in exc.problems or [Problem(str(exc))]
+            )
+            continue
         valued.append((delivery, digests[delivery.delivery_id], valuation, invoice))
         specs.extend(delivery_accounts(delivery, invoice))
         txns.extend(delivery_transactions(delivery, valuation, invoice))
+    if problems:
+        problems.sort(key=lambda problem: problem.line or 0)
+        raise InputError.from_problems(problems, name)
     uow.financing.add_deliveries(valued)
     posted = _post(uow, specs, txns, name)
     uow.commit()
     return LoadResult(len(new), len(parsed) - len(new), posted, settled)
+
+
+def _quota_problems(
+    uow: UnitOfWork,
+    agreement: Agreement,
+    new: Sequence[Delivery],
+    lines: Mapping[str, int],
+    name: str,
+) -> list[Problem]:
+    """Binding quotas over the new deliveries and those stored in the same years (the
+    widest span a quota is checked over)."""
+    if not new or not any(q.binding for v in agreement.versions for q in v.quotas):
+        return []
+    first = date(min(d.date for d in new).year, 1, 1)
+    last = date(max(d.date for d in new).year, 12, 31)
+    recorded = uow.financing.deliveries_between(first, last)
+    located = [(lines.get(d.delivery_id), d) for d in new]
+    return quota_problems(agreement, located, recorded, name)
 
 
 def _series(uow: UnitOfWork) -> dict[str, PriceSeries]:

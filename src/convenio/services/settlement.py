@@ -65,15 +65,20 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         )
     currency = rules.cash_currency
     scale = uow.ledger.units()[currency].scale
-    accrue(uow, period.end, commit=False)
     sides = settlement_sides(agreement, period.end)
     outcomes = []
+    due: list[tuple[str, str, list[RunRow]]] = []
     for a, b in _pairs(uow, period, rules.parties, sides):
         active = [r for r in uow.financing.runs(key) if (r.party_a, r.party_b) == (a, b)]
-        reversed_id = None
         if active and not reopen:
             outcomes.append(RunOutcome(active[0], created=False))
-            continue
+        else:
+            due.append((a, b, active))
+    if not due:
+        return outcomes  # settled already: not even interest is accrued again
+    accrue(uow, period.end, commit=False)
+    for a, b, active in due:
+        reversed_id = None
         now = to_micros(datetime.now(UTC))
         for run in active:
             _reverse_run(uow, run, period.end)
@@ -82,7 +87,9 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         open_claims = [
             OpenClaim(claim, outstanding)
             for claim, outstanding in uow.financing.open_claims(
-                (_members(a, sides), _members(b, sides)), issued_by=period.end
+                (_members(a, sides), _members(b, sides)),
+                issued_by=period.end,
+                issued_from=period.start,
             )
             if claim.currency == currency
         ]

@@ -79,6 +79,12 @@ def _tranche(
     return tranche_for(tranche_id, delivery_id, creditor, debtor, currency, principal, start, terms)
 
 
+def _delivery(r: Any) -> Delivery:
+    price = None if r.price is None else Decimal(r.price)
+    kind = ItemKind(r.kind)
+    return Delivery(r.id, r.date, r.supplier, r.recipient, kind, r.item, r.quantity, r.unit, price)
+
+
 def _claim(row: Any) -> Claim:
     return Claim(
         row.id,
@@ -225,24 +231,15 @@ class FinancingRepository:
     def deliveries(self) -> list[tuple[Delivery, int, str]]:
         """Every stored delivery with its value and currency, by date."""
         rows = self.conn.execute(select(deliveries).order_by(deliveries.c.date, deliveries.c.id))
-        return [
-            (
-                Delivery(
-                    r.id,
-                    r.date,
-                    r.supplier,
-                    r.recipient,
-                    ItemKind(r.kind),
-                    r.item,
-                    r.quantity,
-                    r.unit,
-                    None if r.price is None else Decimal(r.price),
-                ),
-                r.value,
-                r.currency,
-            )
-            for r in rows
-        ]
+        return [(_delivery(r), r.value, r.currency) for r in rows]
+
+    def deliveries_between(self, first: date, last: date) -> list[Delivery]:
+        """The stored deliveries dated from `first` to `last`, by date."""
+        d = deliveries.c
+        rows = self.conn.execute(
+            select(deliveries).where(d.date >= first, d.date <= last).order_by(d.date, d.id)
+        )
+        return [_delivery(r) for r in rows]
 
     def tranches(self, accruing_through: date | None = None) -> list[Tranche]:
         """Stored tranches with their schedules; with `accruing_through`, only those that
@@ -299,15 +296,21 @@ class FinancingRepository:
         parties: tuple[Collection[str], Collection[str]] | None = None,
         issued_by: date | None = None,
         as_of: date | None = None,
+        issued_from: date | None = None,
     ) -> list[tuple[Claim, int]]:
         """Claims with their outstanding amount (> 0), optionally between two groups of
-        parties (either way round: a settler and those it settles for, on each side)."""
+        parties (either way round: a settler and those it settles for, on each side).
+        With `issued_from`, also the claims issued on or after that day that are paid off
+        (outstanding 0): a period's statement counts what it invoiced, paid or not."""
         allocated = self._allocated(as_of)
         outstanding = claims.c.amount - func.coalesce(allocated.c.allocated, 0)
+        wanted = outstanding > 0
+        if issued_from is not None:
+            wanted = or_(wanted, claims.c.issued >= issued_from)
         query = (
             select(claims, outstanding.label("outstanding"))
             .select_from(claims.outerjoin(allocated, allocated.c.claim_id == claims.c.id))
-            .where(outstanding > 0)
+            .where(wanted)
             .order_by(claims.c.due, claims.c.id)
         )
         if parties is not None:
