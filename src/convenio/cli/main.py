@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from convenio.cli import analytics, financing, ledger, missions, settlement, terms
+from convenio.cli import analytics, deployments, financing, ledger, missions, settlement, terms
 from convenio.cli.common import console, err_console, guard, open_store, print_json
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ app.add_typer(missions.orgunits_app, name="orgunits")
 app.add_typer(missions.metadata_app, name="metadata")
 app.add_typer(missions.data_app, name="data")
 app.add_typer(analytics.analytics_app, name="analytics")
+app.add_typer(deployments.cooperants_app, name="cooperants")
+app.add_typer(deployments.deployments_app, name="deployments")
+app.add_typer(deployments.services_app, name="services")
 
 
 @app.command()

@@ -8,6 +8,8 @@ from __future__ import annotations
 from sqlalchemy import Engine
 
 from convenio.store import (
+    cases_tables,  # noqa: F401  (registers its tables)
+    deployments_tables,  # noqa: F401  (registers its tables)
     financing_tables,  # noqa: F401  (registers its tables)
     missions_tables,  # noqa: F401  (registers its tables)
 )

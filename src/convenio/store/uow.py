@@ -12,6 +12,8 @@ from typing import Self
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RootTransaction
 
+from convenio.store.cases_repo import CasesRepository
+from convenio.store.deployments_repo import DeploymentsRepository
 from convenio.store.engine import WRITE
 from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
@@ -26,6 +28,8 @@ class UnitOfWork:
     ledger: LedgerRepository
     financing: FinancingRepository
     missions: MissionsRepository
+    deployments: DeploymentsRepository
+    cases: CasesRepository
 
     def __init__(self, engine: Engine, write: bool = False) -> None:
         self.engine = engine
@@ -42,6 +46,8 @@ class UnitOfWork:
         self.ledger = LedgerRepository(conn)
         self.financing = FinancingRepository(conn)
         self.missions = MissionsRepository(conn)
+        self.deployments = DeploymentsRepository(conn)
+        self.cases = CasesRepository(conn)
         return self
 
     @property

@@ -7,6 +7,8 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from convenio.store import (
+    cases_tables,  # noqa: F401  (registers its tables)
+    deployments_tables,  # noqa: F401  (registers its tables)
     financing_tables,  # noqa: F401  (registers its tables)
     missions_tables,  # noqa: F401  (registers its tables)
 )

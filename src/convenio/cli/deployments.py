@@ -1,0 +1,147 @@
+"""`convenio cooperants load`, `convenio deployments load|person-months`,
+`convenio services from-deployments PERIOD`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from convenio.cli.common import console, guard, open_store, print_json
+from convenio.units import format_minor
+
+if TYPE_CHECKING:
+    from convenio.services.deployments import RegistryResult
+
+cooperants_app = typer.Typer(
+    help="Cooperants: professionals of a home party (CSV id,profession,party)."
+)
+deployments_app = typer.Typer(help="Deployments of cooperants to sites, and their person-months.")
+services_app = typer.Typer(help="Services deliveries made from the missions' deployments.")
+
+FileArg = Annotated[Path, typer.Argument(help="A CSV file", show_default=False)]
+PeriodArg = Annotated[str, typer.Argument(help="2011-10, 2011Q4, 2011H1 or 2011")]
+
+
+def _report(what: str, result: RegistryResult) -> None:
+    console.print(
+        f"{what}: {result.added} added, {result.changed} changed, {result.unchanged} unchanged",
+        highlight=False,
+    )
+    for month in result.stale:
+        console.print(
+            f"[yellow]note:[/] {month} was converted into services deliveries and its "
+            "person-months now differ: `convenio services from-deployments` refuses it",
+            highlight=False,
+        )
+
+
+@cooperants_app.command("load")
+def load_cooperants(file: FileArg) -> None:
+    """Load cooperants (CSV id,profession,party): the profession is a services item of the
+    terms with a rate card; all or nothing, idempotent."""
+    from convenio.services import deployments
+
+    with guard(), open_store().unit_of_work(write=True) as uow:
+        result = deployments.load_cooperants(uow, file)
+    _report("cooperants", result)
+
+
+@deployments_app.command("load")
+def load_deployments(file: FileArg) -> None:
+    """Load deployments (CSV id,cooperant_id,org_unit,start,end[,mission]; an empty end:
+    still deployed); all or nothing, idempotent; overlaps of a cooperant are refused."""
+    from convenio.services import deployments
+
+    with guard(), open_store().unit_of_work(write=True) as uow:
+        result = deployments.load_deployments(uow, file)
+    _report("deployments", result)
+
+
+@deployments_app.command("person-months")
+def person_months(
+    period: PeriodArg,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+) -> None:
+    """Person-months per profession, site and month of a period (hundredths, rounded
+    once per cooperant, site and month)."""
+    from convenio.services import deployments
+
+    with guard(), open_store().unit_of_work() as uow:
+        figures = deployments.period_person_months(uow, period)
+    rows = [
+        {
+            "month": f.month.iso(),
+            "profession": f.profession,
+            "org_unit": f.org_unit,
+            "person_months": format_minor(f.quantity, 2),
+        }
+        for f in figures
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=f"Person-months, {period}")
+    for column in ("month", "profession", "org unit", "person-months"):
+        table.add_column(column, justify="right" if column == "person-months" else "left")
+    for r in rows:
+        table.add_row(*r.values())
+    table.add_row("", "total", "", format_minor(sum(f.quantity for f in figures), 2))
+    console.print(table)
+
+
+@services_app.command("from-deployments")
+def from_deployments(
+    period: PeriodArg,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+) -> None:
+    """Turn the person-months of a period into services deliveries (one per profession
+    and month, dep-2011-10-doctor), valued by the rate card in force and posted to the
+    ledger. Again: nothing changes; changed deployments of a converted month: exit 3."""
+    from convenio.services import deployments
+
+    with guard(), open_store().unit_of_work(write=True) as uow:
+        result = deployments.convert_period(uow, period)
+    settled = result.load.settled if result.load is not None else ()
+    if as_json:
+        print_json(
+            {
+                "period": result.period,
+                "converted": list(result.converted),
+                "unchanged": list(result.unchanged),
+                "deliveries": [
+                    {
+                        "delivery_id": d.delivery_id,
+                        "date": d.date.isoformat(),
+                        "supplier": d.supplier,
+                        "recipient": d.recipient,
+                        "item": d.item,
+                        "quantity": format_minor(d.quantity, 2),
+                        "unit": d.unit,
+                    }
+                    for d in result.deliveries
+                ],
+                "settled": list(settled),
+            }
+        )
+        return
+    console.print(
+        f"services {result.period}: {len(result.converted)} month(s) converted, "
+        f"{len(result.unchanged)} already converted (unchanged); "
+        f"{len(result.deliveries)} deliveries recorded",
+        highlight=False,
+    )
+    for d in result.deliveries:
+        console.print(
+            f"  {d.delivery_id}: {format_minor(d.quantity, 2)} {d.unit} of {d.item}, "
+            f"{d.supplier} → {d.recipient}, {d.date.isoformat()}",
+            highlight=False,
+        )
+    for p in settled:
+        console.print(
+            f"[yellow]note:[/] {p} is settled: its run stays as it is until you run "
+            f"`convenio settle {p.split()[0]} --reopen`",
+            highlight=False,
+        )
