@@ -14,6 +14,7 @@ from convenio.cli.common import console, err_console, guard, open_store, print_j
 
 if TYPE_CHECKING:
     from convenio.demo.run import DemoSummary
+    from convenio.demo.run_missions import MissionsSummary
 
 app = typer.Typer(
     name="convenio",
@@ -184,12 +185,86 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
         "interest unpaid. Venezuela owes: services unpaid."
     )
     console.print(table("Debt at each year end, M USD", caption, _DEBT_HEADERS, rows))
+    if summary.missions is not None:
+        _print_missions(summary.missions)
     console.print(
         f"ledger: {summary.transactions:,} transactions, chain head {summary.head_hash[:16]}…\n"
         "more: convenio ledger verify · convenio statement --party CUB.BNC --as-of 2011-12-31 "
-        "· convenio tranches · convenio demo --every-quarter · convenio demo --json",
+        "· convenio tranches · convenio demo --every-quarter · convenio demo --json · "
+        'convenio analytics query --dx LITERACY_RATE --pe 2005 --ou "VE;LEVEL-2"',
         highlight=False,
     )
+
+
+_MISSION_HEADERS = (
+    "year", "Barrio Adentro\nconsultations", "per 1,000\npeople", "Robinson\ntaught",
+    "literate\n15+ %", "Milagro\nsurgeries", "per 100,000\npeople",
+)  # fmt: skip
+
+
+def _print_missions(missions: MissionsSummary) -> None:
+    """The missions section: what was loaded, Venezuela by year, literacy by state."""
+    from decimal import Decimal
+
+    from rich import box
+    from rich.table import Table
+
+    def count(n: int | None) -> str:
+        return "-" if n is None else f"{n:,}"
+
+    def rate(d: Decimal | None, flag: str | None = None) -> str:
+        return "-" if d is None else f"{d:,f}" + (" *" if flag else "")
+
+    console.print("\n[bold]Missions in Venezuela[/]", highlight=False)
+    for label in missions.labels:
+        console.print(f"[dim]• {label}[/]", highlight=False)
+    added, sizes = dict(missions.added), dict(missions.sizes)
+    if any(added.values()):
+        console.print(
+            f"loaded {added['org_units']:,} org units ({sizes['federal_entities']} federal "
+            f"entities, {sizes['municipalities']} municipalities, {sizes['popular_clinics']:,} "
+            f"popular clinics, {sizes['cdi']} CDI, {sizes['milagro_centres']} Milagro "
+            f"centres), the metadata and {added['values']:,} data values",
+            highlight=False,
+        )
+    else:
+        console.print("missions already loaded in this store: nothing changed", highlight=False)
+    found = Table(
+        title="Missions by year, Venezuela (analytics; * more than 96 %: free of illiteracy)",
+        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1),
+    )  # fmt: skip
+    for header in _MISSION_HEADERS:
+        found.add_column(header, justify="right")
+    for r in missions.by_year:
+        found.add_row(
+            r.year, count(r.consultations), rate(r.consultations_per_1000),
+            count(r.people_taught), rate(r.literacy_rate, r.literacy_flag), count(r.surgeries),
+            rate(r.surgeries_per_100k),
+        )  # fmt: skip
+    found.caption = (
+        f"in all: {missions.total('consultations'):,} consultations, "
+        f"{missions.total('people_taught'):,} taught, {missions.total('surgeries'):,} surgeries"
+    )
+    console.print(found)
+    flagged = [s for s in missions.states if s.flag_2005]
+    before = [s for s in missions.states if s.rate_2004 is not None and s.rate_2004 > 96]
+    grid = Table(
+        title=(
+            f"Literate aged 15+ in 2005, % (* over 96 %: {len(flagged)} of "
+            f"{len(missions.states)} federal entities; {len(before)} in 2004)"
+        ),
+        box=None, show_header=False, pad_edge=False, padding=(0, 0, 0, 1),
+    )  # fmt: skip
+    columns = 4
+    for _ in range(columns):
+        grid.add_column()
+        grid.add_column(justify="right")
+    states = missions.states
+    for start in range(0, len(states), columns):
+        cells = [(s.name, rate(s.rate_2005, s.flag_2005)) for s in states[start : start + columns]]
+        grid.add_row(*(text for cell in cells for text in cell))
+    console.print(grid)
+    console.print()
 
 
 def main() -> None:

@@ -2,11 +2,12 @@
 from 2000Q4 to 2015Q4, and summarise the statements and the debt at each year end.
 
 The service behind `convenio demo`. It writes only through the existing use cases —
-`load_terms_file`, `load_prices`, `record_deliveries`, `record_payments`,
-`run_settlement` — each in its own unit of work, so every step is idempotent: running
-the demo again on the same store finds everything recorded and settled and changes
-nothing. The summary reads what is stored: the statements of the runs, the deliveries,
-and the ledger's payables at each year end. Amounts are integers of cents; a party's
+`load_terms_file`, `load_prices`, `record_deliveries`, `record_payments`, the missions
+loads of `convenio.demo.run_missions` (before any run), `run_settlement` — each in its
+own unit of work, so every step is idempotent: running the demo again on the same
+store finds everything recorded and settled and changes nothing. The summary reads what
+is stored: the statements of the runs, the deliveries, the ledger's payables at each
+year end, and the missions through analytics. Amounts are integers of cents; a party's
 state is the first segment of its code (``VEN.PDVSA`` is Venezuela's).
 """
 
@@ -21,6 +22,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from convenio.demo.data import LABELS, DemoInputs, demo_inputs
+from convenio.demo.missions import missions_inputs
+from convenio.demo.run_missions import MissionsSummary, load_missions, missions_summary
 from convenio.examples import EXAMPLES
 from convenio.financing import PRICE_COLUMNS, Delivery
 from convenio.periods import Period, PeriodType, period_of, periods_between
@@ -135,6 +138,8 @@ class DemoSummary:
     head_hash: str
     currency: str = "USD"
     scale: int = 2
+    missions: MissionsSummary | None = None
+    """The missions part: what was loaded and what analytics answers (`run_missions`)."""
 
     def quarter(self, period: str) -> QuarterFigures:
         """The figures of `period` (``2011Q4``); `KeyError` if the demo has none."""
@@ -149,7 +154,7 @@ class DemoSummary:
         def money(minor: int) -> str:
             return format_minor(minor, self.scale)
 
-        return {
+        found = {
             "agreement": self.agreement,
             "labels": list(self.labels),
             "currency": self.currency,
@@ -189,6 +194,9 @@ class DemoSummary:
                 for y in self.year_ends
             ],
         }
+        if self.missions is not None:
+            found["missions"] = self.missions.to_dict()
+        return found
 
 
 def _state(party: str) -> str:
@@ -232,6 +240,13 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
             added["deliveries"] += record_deliveries(uow, agreement, batch, "demo").added
     with store.unit_of_work(write=True) as uow:
         added["payments"] = record_payments(uow, agreement, inputs.payments, "demo").added
+    # The missions before any quarter is settled: a data value feeding a settled period
+    # is refused. Deployments (their person-months become services deliveries) and
+    # person-level cases belong here too, once they exist: deliveries must be recorded
+    # before the runs that settle them.
+    tell("loading the missions", 0, 1)
+    missions = missions_inputs()
+    added_missions = load_missions(store, missions)
     quarters = _quarters(inputs.deliveries)
     added["runs"] = 0
     for done, period in enumerate(quarters):
@@ -243,6 +258,7 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
         figures = _figures(uow, quarters)
         year_ends = tuple(_year_end(uow, year) for year in years)
         head = uow.ledger.head()
+    mission_figures = missions_summary(store, added_missions, missions)
     tell("summarising", 1, 1)
     return DemoSummary(
         agreement=agreement.agreement.name,
@@ -252,6 +268,7 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
         year_ends=year_ends,
         transactions=head.seq,
         head_hash=head.hash,
+        missions=mission_figures,
     )
 
 

@@ -59,9 +59,11 @@ class OrgUnitsResult:
 
 @dataclass(frozen=True)
 class MetadataResult:
-    """How many objects of each kind the file named (added or replaced)."""
+    """How many objects of each kind the file named (added or replaced), and whether the
+    catalog changed (False: everything was stored as named already; nothing written)."""
 
     counts: dict[str, int]
+    changed: bool = True
 
 
 def refuse(problems: Sequence[Problem], what: str) -> InputError:
@@ -198,13 +200,15 @@ def load_metadata_document(
     conflicts = _conflicts(uow, old, catalog)
     if conflicts:
         raise ConflictError(f"{source}: {conflicts[0]}", [Problem(c, source) for c in conflicts])
-    repo.save_catalog(catalog)
-    uow.commit()
     counts = {
         name: len(getattr(document, name))
         for name in type(document).model_fields
         if getattr(document, name)
     }
+    if catalog == old:
+        return MetadataResult(counts, changed=False)
+    repo.save_catalog(catalog)
+    uow.commit()
     return MetadataResult(counts)
 
 
