@@ -158,3 +158,44 @@ def test_the_year_end_debt_agrees_with_the_party_statement(demo: Demo) -> None:
     assert parse_minor(year["venezuela_owes"]["services"], 2) == total(
         claims, "outstanding", direction="receivable", type="services"
     )
+
+
+def test_the_missions_are_loaded_once(demo: Demo) -> None:
+    assert "Missions by year, Venezuela" in demo.text
+    assert "loaded 2,342 org units" in demo.text  # 1 + 24 + 90 + 2,113 + 90 + 24
+    missions = demo.summary["missions"]
+    assert missions["added"] == {"org_units": 0, "metadata": 0, "values": 0}
+    # FACTS.md §3: Robinson's 1,482,543 taught, Milagro's 3,927,406 less 1,648,147 abroad.
+    assert missions["totals"]["people_taught"] == 1_482_543
+    assert missions["totals"]["surgeries"] == 3_927_406 - 1_648_147
+    states = missions["literacy_by_state"]
+    assert len(states) == 24 and all(s["flag_2005"] == "free of illiteracy" for s in states)
+
+
+def test_the_missions_section_is_what_analytics_answers(demo: Demo) -> None:
+    """The summary's table by year and literacy by state, against `convenio analytics
+    query --json` over the same store."""
+    missions = demo.summary["missions"]
+    rows = json.loads(
+        demo(
+            "analytics", "query", "--dx", "CONSULT;ROB_TAUGHT;MIL_SURGERY;LITERACY_RATE",
+            "--pe", "2004;2005;2011", "--ou", "VE", "--json",
+        ).stdout
+    )  # fmt: skip
+    answer = {(r["dx"], r["pe"]): r for r in rows}
+    by_year = {y["year"]: y for y in missions["by_year"]}
+    for year in ("2004", "2005", "2011"):
+        for dx, field in (
+            ("CONSULT", "consultations"), ("ROB_TAUGHT", "people_taught"),
+            ("MIL_SURGERY", "surgeries"),
+        ):  # fmt: skip
+            found = answer.get((dx, year))
+            assert by_year[year][field] == (None if found is None else int(found["value"]))
+    assert by_year["2005"]["literacy_rate"] == answer["LITERACY_RATE", "2005"]["value"]
+    assert by_year["2005"]["literacy_flag"] == answer["LITERACY_RATE", "2005"]["flag"]
+    rows = json.loads(
+        demo("analytics", "query", "--dx", "LITERACY_RATE", "--pe", "2005", "--ou",
+             "VE;LEVEL-2", "--json").stdout
+    )  # fmt: skip
+    assert {r["ou"]: r["value"] for r in rows} == {s["ou"]: s["2005"] for s in
+                                                   missions["literacy_by_state"]}  # fmt: skip
