@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Final
 
 import platformdirs
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["SETTINGS_TABLE", "Settings", "get_settings"]
@@ -37,6 +37,14 @@ class Settings(BaseSettings):
         description=(
             "SQLAlchemy URL of the store; empty means the embedded SQLite file in the data "
             "directory. postgresql://user@host/db selects PostgreSQL (driver psycopg 3)."
+        ),
+    )
+
+    secret_key: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "Key that seals the personal data of cases (name, national id, date of birth) "
+            "with AES-256-GCM, at least 32 characters; empty: personal data is refused."
         ),
     )
 

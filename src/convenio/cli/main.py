@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from convenio.cli import analytics, deployments, financing, ledger, missions, settlement, terms
+from convenio.cli import (
+    analytics,
+    cases,
+    deployments,
+    financing,
+    ledger,
+    missions,
+    settlement,
+    terms,
+)
 from convenio.cli.common import console, err_console, guard, open_store, print_json
 
 if TYPE_CHECKING:
@@ -38,6 +47,7 @@ app.add_typer(analytics.analytics_app, name="analytics")
 app.add_typer(deployments.cooperants_app, name="cooperants")
 app.add_typer(deployments.deployments_app, name="deployments")
 app.add_typer(deployments.services_app, name="services")
+app.add_typer(cases.cases_app, name="cases")
 
 
 @app.command()

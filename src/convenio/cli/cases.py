@@ -1,0 +1,79 @@
+"""`convenio cases load` and `convenio cases indicators`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from convenio.cli.common import console, guard, open_store, print_json
+
+cases_app = typer.Typer(
+    help="Person-level cases: eye surgery (Milagro) and literacy (Robinson) pathways."
+)
+
+
+@cases_app.command("load")
+def load_cases(
+    events: Annotated[
+        Path, typer.Argument(help="CSV case_id,pathway,org_unit,stage,date", show_default=False)
+    ],
+    people: Annotated[
+        Path | None,
+        typer.Option(
+            "--people",
+            help="CSV case_id,name,national_id,birth_date: sealed with CONVENIO_SECRET_KEY",
+        ),
+    ] = None,
+) -> None:
+    """Load pathway events (and, apart, personal data); all or nothing, idempotent.
+    Stages must not be dated before earlier ones; every case starts at the first."""
+    from convenio.services import cases
+    from convenio.settings import get_settings
+
+    secret = get_settings().secret_key.get_secret_value()
+    with guard(), open_store().unit_of_work(write=True) as uow:
+        r = cases.load_cases(uow, events, people, secret)
+    console.print(
+        f"cases: {r.cases_added} added; events: {r.events_added} added, {r.events_unchanged} "
+        f"unchanged; personal data: {r.people_added} added, {r.people_changed} changed, "
+        f"{r.people_unchanged} unchanged",
+        highlight=False,
+    )
+
+
+@cases_app.command("indicators")
+def show_indicators(
+    pathway: Annotated[str, typer.Option("--pathway", help="eye-surgery or literacy")],
+    ou: Annotated[str | None, typer.Option("--ou", help="Only this org unit and below")] = None,
+    public: Annotated[
+        bool, typer.Option("--public", help="Suppress counts under 5, as public output does")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+) -> None:
+    """Completion rate, median days from the first stage to the surgery or graduation,
+    and how many stopped at each stage. Cases are counted, never named."""
+    from convenio.services import cases
+
+    with guard(), open_store().unit_of_work() as uow:
+        found = cases.pathway_indicators(uow, pathway, ou, public)
+    if as_json:
+        print_json(found)
+        return
+
+    def cell(value: object) -> str:
+        return "suppressed" if value is None else str(value)
+
+    where = f" at {ou}" if ou else ""
+    table = Table(title=f"{pathway}{where}" + (" (public)" if public else ""))
+    table.add_column("indicator")
+    table.add_column("value", justify="right")
+    table.add_row("cases started", cell(found["started"]))
+    table.add_row("cases completed", cell(found["completed"]))
+    table.add_row("completion rate (%)", cell(found["completion_rate"]))
+    table.add_row("median days to completion", cell(found["median_days"]))
+    for stage, n in found["stopped_at"].items():
+        table.add_row(f"stopped at {stage}", cell(n))
+    console.print(table)

@@ -1,0 +1,208 @@
+"""Cases use cases: load pathway events and, apart, sealed personal data; indicators.
+
+Every case gets a random pseudonym when first loaded (`case_refs` links it to the source's
+case id); events are stored and analysed under the pseudonym only. Personal data (name,
+national id, date of birth) needs the key of ``CONVENIO_SECRET_KEY``: it is sealed
+(`convenio.services.sealing`) and stored in a table of its own; without a key a load
+that carries personal data is refused whole, and events alone load. Loads are
+all-or-nothing and idempotent: the same events again change nothing, a stage stored with
+another date is refused with its line; personal data that differs replaces the stored.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from convenio.analytics import DEFAULT_THRESHOLD
+from convenio.errors import InputError, Problem
+from convenio.missions.cases import (
+    PATHWAYS,
+    CaseEvent,
+    Indicators,
+    Person,
+    check_events,
+    indicators,
+    parse_events_csv,
+    parse_people_csv,
+)
+from convenio.services.financing import open_text
+from convenio.services.missions import refuse
+from convenio.services.sealing import Sealer
+from convenio.store import UnitOfWork
+from convenio.store.missions_tables import org_units
+
+__all__ = ["CasesResult", "load_cases", "pathway_indicators", "read_person", "record_cases"]
+
+
+@dataclass(frozen=True)
+class CasesResult:
+    cases_added: int
+    events_added: int
+    events_unchanged: int
+    people_added: int = 0
+    people_changed: int = 0
+    people_unchanged: int = 0
+
+
+def load_cases(
+    uow: UnitOfWork, events_path: Path, people_path: Path | None = None, secret: str = ""
+) -> CasesResult:
+    """Load an events CSV and, optionally, a personal-data CSV sealed with `secret`."""
+    sealer = Sealer(secret) if people_path is not None else None
+    with open_text(events_path) as stream:
+        events, problems = parse_events_csv(stream, str(events_path))
+    people: list[Person] = []
+    if people_path is not None:
+        with open_text(people_path) as stream:
+            people, more = parse_people_csv(stream, str(people_path))
+        problems.extend(more)
+    return _record(uow, events, people, sealer, problems, str(events_path), str(people_path))
+
+
+def record_cases(
+    uow: UnitOfWork,
+    events: Sequence[CaseEvent],
+    people: Sequence[Person] = (),
+    secret: str = "",
+    name: str = "cases",
+) -> CasesResult:
+    """The Python API of `load_cases` (events keyed by case id)."""
+    sealer = Sealer(secret) if people else None
+    return _record(uow, list(events), list(people), sealer, [], name, name)
+
+
+def _record(
+    uow: UnitOfWork,
+    events: list[CaseEvent],
+    people: list[Person],
+    sealer: Sealer | None,
+    problems: list[Problem],
+    name: str,
+    people_name: str,
+) -> CasesResult:
+    repo = uow.cases
+    refs = repo.pseudonyms({e.case for e in events} | {p.case_id for p in people})
+    back = {p: c for c, p in refs.items()}
+    stored = [e._replace(case=back[e.case]) for e in repo.events(refs.values())]
+    problems.extend(check_events(events, name, set(uow.missions.ids(org_units)), stored))
+    in_file = {e.case for e in events}
+    problems.extend(
+        Problem(
+            f"case {p.case_id} has no events (load them first or with it)",
+            people_name,
+            p.line,
+            "case_id",
+        )
+        for p in people
+        if p.case_id not in in_file and p.case_id not in refs
+    )
+    if problems:
+        raise refuse(sorted(problems, key=lambda p: (p.file or "", p.line or 0)), name)
+    known = {(e.case, e.stage) for e in stored}
+    new_cases: list[tuple[str, str, str, str]] = []
+    for e in events:
+        if e.case not in refs:
+            refs[e.case] = secrets.token_hex(16)
+            new_cases.append((refs[e.case], e.case, e.pathway, e.org_unit))
+    fresh = {(e.case, e.stage): e for e in events if (e.case, e.stage) not in known}
+    repo.add_cases(new_cases)
+    repo.add_events([e._replace(case=refs[e.case], line=None) for e in fresh.values()])
+    added = changed = 0
+    if people:
+        assert sealer is not None
+        added, changed = _seal(uow, people, refs, sealer)
+    uow.commit()
+    return CasesResult(
+        len(new_cases), len(fresh), len(events) - len(fresh), added, changed,
+        len(people) - added - changed,
+    )  # fmt: skip
+
+
+def _plain(p: Person) -> bytes:
+    data = {"name": p.name, "national_id": p.national_id, "birth_date": p.birth_date.isoformat()}
+    return json.dumps(data, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
+def _seal(
+    uow: UnitOfWork, people: Sequence[Person], refs: dict[str, str], sealer: Sealer
+) -> tuple[int, int]:
+    stored = uow.cases.sealed(refs[p.case_id] for p in people)
+    new, changed = [], []
+    for p in people:
+        pseudonym = refs[p.case_id]
+        plain = _plain(p)
+        row = (pseudonym, sealer.key_id, sealer.seal(plain, pseudonym))
+        if pseudonym not in stored:
+            new.append(row)
+        elif sealer.open(stored[pseudonym][1], pseudonym, stored[pseudonym][0]) != plain:
+            changed.append(row)
+    uow.cases.save_sealed(new, changed)
+    return len(new), len(changed)
+
+
+def read_person(uow: UnitOfWork, case_id: str, secret: str) -> dict[str, str] | None:
+    """The personal data of a case, opened with `secret` (None if none is stored)."""
+    sealer = Sealer(secret)
+    pseudonym = uow.cases.pseudonyms([case_id]).get(case_id)
+    if pseudonym is None:
+        return None
+    found = uow.cases.sealed([pseudonym]).get(pseudonym)
+    if found is None:
+        return None
+    data: dict[str, str] = json.loads(sealer.open(found[1], pseudonym, found[0]))
+    return data
+
+
+def _suppress(value: Any, count: int, threshold: int) -> Any:
+    return None if count < threshold else value
+
+
+def pathway_indicators(
+    uow: UnitOfWork,
+    pathway: str,
+    org_unit: str | None = None,
+    public: bool = False,
+    threshold: int = DEFAULT_THRESHOLD,
+) -> dict[str, Any]:
+    """The indicators of a pathway over every case (at `org_unit` and below, if given),
+    as plain values; with `public`, counts under `threshold` (and the rates and medians
+    made of them) are None, as in the public output of analytics."""
+    if pathway not in PATHWAYS:
+        raise InputError(
+            f"--pathway {pathway!r}: one of {', '.join(PATHWAYS)}",
+            [Problem("unknown pathway", field="--pathway")],
+        )
+    events = uow.cases.events()
+    if org_unit is not None:
+        hierarchy = uow.missions.hierarchy()
+        if org_unit not in hierarchy:
+            raise InputError(
+                f"--ou {org_unit!r}: unknown org unit", [Problem("unknown", field="--ou")]
+            )
+        units = hierarchy.descendants(org_unit)
+        events = [e for e in events if e.org_unit in units]
+    found: Indicators = indicators(pathway, events)
+    limit = threshold if public else 0
+    rate_count = min(found.started, found.completed)
+    return {
+        "pathway": pathway,
+        "org_unit": org_unit,
+        "public": public,
+        "started": _suppress(found.started, found.started, limit),
+        "completed": _suppress(found.completed, found.completed, limit),
+        "completion_rate": _suppress(
+            None if found.completion_rate is None else str(found.completion_rate),
+            rate_count,
+            limit,
+        ),
+        "median_days": _suppress(
+            None if found.median_days is None else str(found.median_days), found.timed, limit
+        ),
+        "timed": _suppress(found.timed, found.timed, limit),
+        "stopped_at": {stage: _suppress(n, n, limit) for stage, n in found.stopped_at},
+    }
