@@ -94,3 +94,19 @@ def test_indicators_by_hand_and_suppressed_in_public(loaded: Store) -> None:
     assert public["completed"] is public["completion_rate"] is public["median_days"] is None
     assert set(public["stopped_at"].values()) == {None}
     assert not any(s in repr(full) for s in SECRETS)
+
+
+def test_the_python_api_checks_events_too(store: Store) -> None:
+    from convenio.missions.cases import CaseEvent
+
+    bad = [
+        CaseEvent("X", "eye-surgery", "NOWHERE", "detected", date(2005, 1, 2)),
+        CaseEvent("X", "eye-surgery", "NOWHERE", "operated", date(2005, 1, 1)),
+    ]
+    with store.unit_of_work(write=True) as uow, pytest.raises(InputError) as caught:
+        svc.record_cases(uow, bad)
+    assert {(p.line, p.field) for p in caught.value.problems} == {
+        (1, "org_unit"),
+        (2, "org_unit"),
+        (2, "date"),
+    }

@@ -71,9 +71,12 @@ def record_cases(
     secret: str = "",
     name: str = "cases",
 ) -> CasesResult:
-    """The Python API of `load_cases` (events keyed by case id)."""
+    """The Python API of `load_cases` (events keyed by case id); problems name the
+    position of the event or person (1, 2, …) as their line."""
     sealer = Sealer(secret) if people else None
-    return _record(uow, list(events), list(people), sealer, [], name, name)
+    numbered = [e._replace(line=i) for i, e in enumerate(events, 1)]
+    persons = [p._replace(line=i) for i, p in enumerate(people, 1)]
+    return _record(uow, numbered, persons, sealer, [], name, name)
 
 
 def _record(

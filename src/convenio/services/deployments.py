@@ -144,8 +144,9 @@ def load_cooperants(uow: UnitOfWork, path: Path) -> RegistryResult:
 def record_cooperants(
     uow: UnitOfWork, rows: Sequence[Cooperant], name: str = "cooperants"
 ) -> RegistryResult:
-    """The Python API of `load_cooperants`: check, record, commit."""
-    return _record_cooperants(uow, [Located(None, c) for c in rows], [], name)
+    """The Python API of `load_cooperants`: check, record, commit (problems name the
+    row's position, 1, 2, …, as its line)."""
+    return _record_cooperants(uow, [Located(i, c) for i, c in enumerate(rows, 1)], [], name)
 
 
 def _record_cooperants(
@@ -176,8 +177,9 @@ def load_deployments(uow: UnitOfWork, path: Path) -> RegistryResult:
 def record_deployments(
     uow: UnitOfWork, rows: Sequence[Deployment], name: str = "deployments"
 ) -> RegistryResult:
-    """The Python API of `load_deployments`: check, record, commit."""
-    return _record_deployments(uow, [Located(None, d) for d in rows], [], name)
+    """The Python API of `load_deployments`: check, record, commit (problems name the
+    row's position, 1, 2, …, as its line)."""
+    return _record_deployments(uow, [Located(i, d) for i, d in enumerate(rows, 1)], [], name)
 
 
 def _record_deployments(
