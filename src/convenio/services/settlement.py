@@ -9,15 +9,16 @@ the period's end first, so the interest claims a run pays are backed in the ledg
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from convenio.errors import InputError, Problem
-from convenio.financing.claims import ClaimType
+from convenio.financing.claims import Claim, ClaimType
 from convenio.ledger import reversal_of
 from convenio.ledger.parse import Located
-from convenio.periods import Period, parse_period
+from convenio.periods import parse_period
 from convenio.services import ledger
 from convenio.services.financing import accrue, current_agreement, settlement_sides
 from convenio.settlement import OpenClaim, settle, settlement_accounts, settlement_transactions
@@ -40,19 +41,25 @@ class RunOutcome:
 
 
 def _pairs(
-    uow: UnitOfWork, period: Period, named: tuple[str, ...], sides: dict[str, str]
+    claims: Sequence[tuple[Claim, int]], named: tuple[str, ...], sides: dict[str, str]
 ) -> list[tuple[str, str]]:
     if len(named) == 2:
         return [(named[0], named[1])]
-    pairs = {
-        tuple(sorted((sides.get(c.creditor, c.creditor), sides.get(c.debtor, c.debtor))))
-        for c, _ in uow.financing.open_claims(issued_by=period.end)
-    }
-    return sorted((a, b) for a, b in pairs)
+    pairs = {_pair_of(claim, sides) for claim, _ in claims}
+    return sorted(pairs)
+
+
+def _pair_of(claim: Claim, sides: dict[str, str]) -> tuple[str, str]:
+    """The settlement sides of a claim's two parties, sorted."""
+    a, b = sides.get(claim.creditor, claim.creditor), sides.get(claim.debtor, claim.debtor)
+    return (a, b) if a <= b else (b, a)
 
 
 def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> list[RunOutcome]:
-    """Settle `period_text` (``2011Q4``, ``2011-10``, ``2011``) for every pair of parties."""
+    """Settle `period_text` (``2011Q4``, ``2011-10``, ``2011``) for every pair of parties.
+
+    A pair already settled for the period keeps its run (unless `reopen`); when every
+    pair is, nothing is written, not even the interest accrual the runs would need."""
     period = parse_period(period_text)
     key = period.iso()
     agreement = current_agreement(uow)
@@ -65,36 +72,40 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         )
     currency = rules.cash_currency
     scale = uow.ledger.units()[currency].scale
+    accrue(uow, period.end, commit=False)
     sides = settlement_sides(agreement, period.end)
+
+    def claims_now() -> list[tuple[Claim, int]]:
+        # One read for every pair: each claim belongs to exactly one pair of sides.
+        found = uow.financing.open_claims(issued_by=period.end, issued_from=period.start)
+        return [(c, outstanding) for c, outstanding in found if c.currency == currency]
+
+    claims = claims_now()
     outcomes = []
-    due: list[tuple[str, str, list[RunRow]]] = []
-    for a, b in _pairs(uow, period, rules.parties, sides):
+    due: list[tuple[str, str, str | None]] = []
+    now = to_micros(datetime.now(UTC))
+    for a, b in _pairs(claims, rules.parties, sides):
         active = [r for r in uow.financing.runs(key) if (r.party_a, r.party_b) == (a, b)]
         if active and not reopen:
             outcomes.append(RunOutcome(active[0], created=False))
-        else:
-            due.append((a, b, active))
-    if not due:
-        return outcomes  # settled already: not even interest is accrued again
-    accrue(uow, period.end, commit=False)
-    for a, b, active in due:
-        reversed_id = None
-        now = to_micros(datetime.now(UTC))
+            continue
         for run in active:
             _reverse_run(uow, run, period.end)
             uow.financing.mark_reversed(run.id, now)
-            reversed_id = run.id
+        due.append((a, b, active[-1].id if active else None))
+    if not due:
+        return outcomes  # left uncommitted: the accrual above is rolled back
+    if reopen:
+        claims = claims_now()  # what the reversed runs had allocated is open again
+    paid = [
+        p for p in uow.financing.payments_in(period.start, period.end) if p.currency == currency
+    ]
+    for a, b, reversed_id in due:
+        pair = (a, b) if a <= b else (b, a)
         open_claims = [
             OpenClaim(claim, outstanding)
-            for claim, outstanding in uow.financing.open_claims(
-                (_members(a, sides), _members(b, sides)),
-                issued_by=period.end,
-                issued_from=period.start,
-            )
-            if claim.currency == currency
-        ]
-        paid = [
-            p for p in uow.financing.payments_in(period.start, period.end) if p.currency == currency
+            for claim, outstanding in claims
+            if _pair_of(claim, sides) == pair
         ]
         result = settle(period, a, b, open_claims, paid, rules, currency, scale=scale, sides=sides)
         generation = uow.financing.generations(key, (a, b)) + 1
@@ -124,11 +135,6 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         outcomes.append(RunOutcome(run, created=True, reversed_run=reversed_id))
     uow.commit()
     return outcomes
-
-
-def _members(side: str, sides: dict[str, str]) -> set[str]:
-    """The parties a settlement side answers for, itself included."""
-    return {side} | {party for party, settler in sides.items() if settler == side}
 
 
 def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:
