@@ -72,8 +72,18 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         )
     currency = rules.cash_currency
     scale = uow.ledger.units()[currency].scale
-    accrue(uow, period.end, commit=False)
     sides = settlement_sides(agreement, period.end)
+    active_runs = uow.financing.runs(key)
+    named = rules.parties
+    if (
+        not reopen
+        and len(named) == 2
+        and any((r.party_a, r.party_b) == (named[0], named[1]) for r in active_runs)
+    ):
+        # The terms name the only pair, and it is settled: nothing to read or accrue.
+        (run,) = [r for r in active_runs if (r.party_a, r.party_b) == (named[0], named[1])]
+        return [RunOutcome(run, created=False)]
+    accrue(uow, period.end, commit=False)
 
     def claims_now() -> list[tuple[Claim, int]]:
         # One read for every pair: each claim belongs to exactly one pair of sides.
@@ -84,8 +94,8 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     outcomes = []
     due: list[tuple[str, str, str | None]] = []
     now = to_micros(datetime.now(UTC))
-    for a, b in _pairs(claims, rules.parties, sides):
-        active = [r for r in uow.financing.runs(key) if (r.party_a, r.party_b) == (a, b)]
+    for a, b in _pairs(claims, named, sides):
+        active = [r for r in active_runs if (r.party_a, r.party_b) == (a, b)]
         if active and not reopen:
             outcomes.append(RunOutcome(active[0], created=False))
             continue
