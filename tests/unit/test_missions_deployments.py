@@ -26,7 +26,7 @@ from convenio.missions.deployments import (
     round_half_up,
     totals_by,
 )
-from convenio.periods import parse_period
+from convenio.periods import Period, parse_period
 
 OCT = parse_period("2011-10")
 DOCTORS = {f"c{i}": Cooperant(f"c{i}", "doctor", "CUB") for i in range(1, 6)}
@@ -214,3 +214,60 @@ def test_splitting_a_deployment_at_any_day_changes_nothing(
     months = months_of(parse_period("2010")) + months_of(parse_period("2011"))
     months += months_of(parse_period("2012"))
     assert person_months(split, COOPERANTS, months) == person_months(whole, COOPERANTS, months)
+
+
+def _person_months_by_days(
+    deployments: list[Deployment], months: list[Period]
+) -> dict[tuple[str, str, str], int]:
+    """The rule read literally, month by month and day by day: the days of a cooperant at
+    a site in a month, rounded half up once to hundredths of the month, then summed."""
+    days: dict[tuple[str, str, Period], int] = {}
+    for d in deployments:
+        for month in months:
+            n = sum(
+                1
+                for k in range(month.days)
+                if d.start <= month.start + timedelta(days=k) <= (d.end or date.max)
+            )
+            key = (d.cooperant, d.org_unit, month)
+            days[key] = days.get(key, 0) + n
+    found: dict[tuple[str, str, str], int] = {}
+    for (cooperant, site, month), n in days.items():
+        share = (200 * n + month.days) // (2 * month.days)
+        key = (COOPERANTS[cooperant].profession, site, month.iso())
+        found[key] = found.get(key, 0) + share
+    return {k: q for k, q in found.items() if q}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(sorted(COOPERANTS)),
+            st.sampled_from(["S0", "S1"]),
+            st.integers(min_value=0, max_value=60),
+            st.one_of(st.none(), st.integers(min_value=0, max_value=120)),
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["2010", "2010Q2", "2011-02", "2011"]),
+)
+def test_whole_months_counted_in_runs_agree_with_counting_every_day(
+    posts: list[tuple[str, str, int, int | None]], period: str
+) -> None:
+    """Each cooperant's deployments one after another (after a gap of the drawn days),
+    the last possibly open; whole months are counted as runs, edges in days."""
+    deployments: list[Deployment] = []
+    reach: dict[str, date] = {}
+    for i, (cooperant, site, gap, length) in enumerate(posts):
+        if reach.get(cooperant) == date.max:
+            continue
+        start = reach.get(cooperant, START - timedelta(days=40)) + timedelta(days=gap + 1)
+        end = None if length is None else start + timedelta(days=length)
+        deployments.append(Deployment(f"d{i}", cooperant, site, start, end))
+        reach[cooperant] = date.max if end is None else end
+    months = months_of(parse_period(period))
+    found = person_months(deployments, COOPERANTS, months)
+    assert {(f.profession, f.org_unit, f.month.iso()): f.quantity for f in found} == (
+        _person_months_by_days(deployments, months)
+    )
+    assert found == sorted(found, key=lambda f: (f.month, f.profession, f.org_unit))

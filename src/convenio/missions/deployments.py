@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import csv
 import re
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
+from itertools import accumulate
 from typing import Final, NamedTuple, TextIO, TypeVar
 
 from convenio.errors import Problem
@@ -133,25 +135,57 @@ def person_months(
     Days are summed per cooperant, site and month and rounded once (module docstring);
     only non-zero figures are listed. Every deployment's cooperant must be in
     `cooperants`.
+
+    In time proportional to the deployments plus the figures, not their product: a month
+    a deployment covers whole is exactly 1.00 for its cooperant there (a cooperant is at
+    one site at a time), so whole months are counted per profession and site as one run
+    of months (a difference array), and only a deployment's first and last month, when
+    partial, are counted in days.
     """
-    months = sorted(set(months))
-    days: dict[tuple[str, str, Period], int] = defaultdict(int)
+    asked = sorted(set(months))
+    if any(m.type is not PeriodType.MONTHLY for m in asked):
+        raise ValueError("person-months are counted by calendar month")
+    starts = [m.start for m in asked]
+    ends = [m.end for m in asked]
+    position = {(m.start.year, m.start.month): i for i, m in enumerate(asked)}
+    whole: dict[tuple[str, str], list[int]] = {}
+    days: dict[tuple[str, str, int], int] = defaultdict(int)
     for d in deployments:
-        for month in months:
-            n = d.days_in(month.start, month.end)
-            if n:
-                days[d.cooperant, d.org_unit, month] += n
-    totals: dict[tuple[str, str, Period], int] = defaultdict(int)
-    for (cooperant, site, month), n in days.items():
-        share = round_half_up(n * 10**PERSON_MONTH_SCALE, month.days)
-        totals[cooperants[cooperant].profession, site, month] += share
-    return [
-        PersonMonths(profession, site, month, q)
-        for (profession, site, month), q in sorted(
-            totals.items(), key=lambda kv: (kv[0][2], kv[0][0], kv[0][1])
-        )
-        if q
-    ]
+        # The asked months inside the deployment are a run of the sorted list.
+        first = bisect_left(starts, d.start)
+        last = len(asked) if d.end is None else bisect_right(ends, d.end)
+        if first < last:
+            key = (cooperants[d.cooperant].profession, d.org_unit)
+            runs = whole.get(key)
+            if runs is None:
+                runs = whole[key] = [0] * (len(asked) + 1)
+            runs[first] += 1
+            runs[last] -= 1
+        edges = {(d.start.year, d.start.month)}
+        if d.end is not None:
+            edges.add((d.end.year, d.end.month))
+        for edge in edges:
+            i = position.get(edge)
+            if i is not None and not first <= i < last:
+                n = d.days_in(asked[i].start, asked[i].end)
+                if n:
+                    days[d.cooperant, d.org_unit, i] += n
+    shares: dict[tuple[str, str], dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for (cooperant, site, i), n in days.items():
+        share = round_half_up(n * 10**PERSON_MONTH_SCALE, asked[i].days)
+        shares[cooperants[cooperant].profession, site][i] += share
+    by_month: list[list[PersonMonths]] = [[] for _ in asked]
+    for key in sorted(whole.keys() | shares.keys()):
+        runs = whole.get(key)
+        column = [0] * len(asked) if runs is None else list(accumulate(runs[:-1]))
+        column = [n * 10**PERSON_MONTH_SCALE for n in column]
+        for i, share in shares.get(key, {}).items():
+            column[i] += share
+        profession, site = key
+        for i, q in enumerate(column):
+            if q:
+                by_month[i].append(PersonMonths(profession, site, asked[i], q))
+    return [f for figures in by_month for f in figures]
 
 
 def totals_by(figures: Iterable[PersonMonths], key: Callable[[PersonMonths], K]) -> dict[K, int]:

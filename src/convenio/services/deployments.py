@@ -52,6 +52,7 @@ __all__ = [
     "Conversion",
     "RegistryResult",
     "convert_period",
+    "convert_periods",
     "load_cooperants",
     "load_deployments",
     "period_person_months",
@@ -227,38 +228,52 @@ def period_person_months(uow: UnitOfWork, period_text: str) -> list[PersonMonths
     return person_months(uow.deployments.deployments(), uow.deployments.cooperants(), months)
 
 
-def _plan(
+def _plans(
     agreement: Agreement,
-    month: Period,
+    months: Sequence[Period],
     deployments: Sequence[Deployment],
     cooperants: dict[str, Cooperant],
-) -> tuple[list[ConversionRow], list[PersonMonths]]:
-    """The deliveries one month converts into, one per profession, and the figures."""
+) -> dict[Period, tuple[list[ConversionRow], list[PersonMonths]]]:
+    """The deliveries each month converts into, one per profession, and the figures:
+    the person-months of all the months at once, per home party (one pass over the
+    deployments per party, not one per month)."""
     by_party: dict[str, list[Deployment]] = defaultdict(list)
     for d in deployments:
         by_party[cooperants[d.cooperant].party].append(d)
-    totals: dict[str, int] = defaultdict(int)
-    sides: dict[str, set[tuple[str, str]]] = defaultdict(set)
-    figures: list[PersonMonths] = []
+    # Keyed by the month's first day: hashing a date is cheaper than hashing a Period.
+    totals: dict[date, dict[str, int]] = {m.start: defaultdict(int) for m in months}
+    parties: dict[tuple[date, str], set[str]] = defaultdict(set)
+    figures: dict[date, list[PersonMonths]] = {m.start: [] for m in months}
     for party, own in sorted(by_party.items()):
-        found = person_months(own, cooperants, [month])
-        figures.extend(found)
-        for f in found:
-            totals[f.profession] += f.quantity
-            sides[f.profession].add(services_flow(agreement, month.end, f.profession, party))
-    rows = []
-    for item, quantity in sorted(totals.items()):
-        if len(sides[item]) > 1:
-            raise InputError(
-                f"{month.iso()}: {item} is supplied by {len(sides[item])} parties "
-                "(one delivery per profession and month needs one supplier)",
-                [Problem("several suppliers", field="party")],
+        for f in person_months(own, cooperants, months):
+            start = f.month.start
+            figures[start].append(f)
+            totals[start][f.profession] += f.quantity
+            parties[start, f.profession].add(party)
+    found = {}
+    for month in months:
+        rows = []
+        for item, quantity in sorted(totals[month.start].items()):
+            sides = {
+                services_flow(agreement, month.end, item, party)
+                for party in sorted(parties[month.start, item])
+            }
+            if len(sides) > 1:
+                raise InputError(
+                    f"{month.iso()}: {item} is supplied by {len(sides)} parties "
+                    "(one delivery per profession and month needs one supplier)",
+                    [Problem("several suppliers", field="party")],
+                )
+            ((supplier, recipient),) = sides
+            delivery_id = f"dep-{month.iso()}-{item}"
+            rows.append(
+                ConversionRow(delivery_id, month.iso(), item, supplier, recipient, quantity)
             )
-        ((supplier, recipient),) = sides[item]
-        delivery_id = f"dep-{month.iso()}-{item}"
-        rows.append(ConversionRow(delivery_id, month.iso(), item, supplier, recipient, quantity))
-    figures.sort(key=lambda f: (f.month, f.profession, f.org_unit))
-    return rows, figures
+        listed = figures[month.start]
+        if len(by_party) > 1:
+            listed.sort(key=lambda f: (f.profession, f.org_unit))
+        found[month] = (rows, listed)
+    return found
 
 
 def _differences(stored: Sequence[ConversionRow], now: Sequence[ConversionRow]) -> list[str]:
@@ -284,19 +299,31 @@ def _stale(uow: UnitOfWork, agreement: Agreement) -> tuple[str, ...]:
         return ()
     deployments = uow.deployments.deployments()
     cooperants = uow.deployments.cooperants()
-    stale = []
-    for key, stored in sorted(converted.items()):
-        now, _ = _plan(agreement, parse_period(key), deployments, cooperants)
-        if _differences(stored, now):
-            stale.append(key)
-    return tuple(stale)
+    months = [parse_period(key) for key in sorted(converted)]
+    plans = _plans(agreement, months, deployments, cooperants)
+    return tuple(m.iso() for m in months if _differences(converted[m.iso()], plans[m][0]))
 
 
 def convert_period(uow: UnitOfWork, period_text: str) -> Conversion:
     """Record the services deliveries of every month of a period not yet converted
     (module docstring), then commit; months already converted must still agree."""
     period = parse_period(period_text)
-    months = _months(period)
+    return _convert(uow, period.iso(), _months(period))
+
+
+def convert_periods(uow: UnitOfWork, period_texts: Sequence[str]) -> Conversion:
+    """`convert_period` for several periods at once — every quarter from 2003Q2 to
+    2015Q4 — in one unit of work: the deployments are read and counted once, not once a
+    period. All or nothing; the `period` of the result names the first and the last."""
+    periods = [parse_period(text) for text in period_texts]
+    if not periods:
+        raise InputError("no period to convert", [Problem("no period", field="period")])
+    months = sorted({m for p in periods for m in _months(p)})
+    label = periods[0].iso() if len(periods) == 1 else f"{periods[0].iso()}..{periods[-1].iso()}"
+    return _convert(uow, label, months)
+
+
+def _convert(uow: UnitOfWork, label: str, months: list[Period]) -> Conversion:
     agreement = current_agreement(uow)
     repo = uow.deployments
     deployments = repo.deployments()
@@ -307,8 +334,7 @@ def convert_period(uow: UnitOfWork, period_text: str) -> Conversion:
     unchanged: list[str] = []
     figures: list[PersonMonths] = []
     conflicts: list[Problem] = []
-    for month in months:
-        rows, found = _plan(agreement, month, deployments, cooperants)
+    for month, (rows, found) in _plans(agreement, months, deployments, cooperants).items():
         figures.extend(found)
         key = month.iso()
         if key in converted:
@@ -322,7 +348,7 @@ def convert_period(uow: UnitOfWork, period_text: str) -> Conversion:
             new_rows.extend(rows)
     if conflicts:
         raise ConflictError(
-            f"{period.iso()}: deployments changed after their month was converted into "
+            f"{label}: deployments changed after their month was converted into "
             f"services deliveries ({'; '.join(p.message for p in conflicts)}); the recorded "
             "deliveries stand: nothing was converted (a correction is a new delivery, "
             "`convenio deliveries load`)",
@@ -344,9 +370,7 @@ def convert_period(uow: UnitOfWork, period_text: str) -> Conversion:
     repo.add_conversions(new_months, new_rows, _now_millis())
     load = None
     if deliveries:
-        load = record_deliveries(uow, agreement, deliveries, f"deployments {period.iso()}")
+        load = record_deliveries(uow, agreement, deliveries, f"deployments {label}")
     else:
         uow.commit()
-    return Conversion(
-        period.iso(), tuple(new_months), tuple(unchanged), deliveries, tuple(figures), load
-    )
+    return Conversion(label, tuple(new_months), tuple(unchanged), deliveries, tuple(figures), load)

@@ -42,8 +42,9 @@ class DeploymentsRepository:
 
     def cooperants(self) -> dict[str, Cooperant]:
         c = cooperants.c
-        rows = self.conn.execute(select(c.id, c.profession, c.party))
-        return {r.id: Cooperant(r.id, r.profession, r.party) for r in rows}
+        # fetchall, then build: much faster than a row at a time for the demo's 10,000s.
+        rows = self.conn.execute(select(c.id, c.profession, c.party)).all()
+        return {id_: Cooperant(id_, profession, party) for id_, profession, party in rows}
 
     def save_cooperants(self, new: Sequence[Cooperant], changed: Sequence[Cooperant]) -> None:
         if new:
@@ -69,7 +70,7 @@ class DeploymentsRepository:
             )
             .order_by(d.id)
         )
-        return [Deployment(*row) for row in self.conn.execute(query)]
+        return [Deployment(*row) for row in self.conn.execute(query).all()]
 
     def save_deployments(self, new: Sequence[Deployment], changed: Sequence[Deployment]) -> None:
         units = self._ids(org_units)
