@@ -71,7 +71,10 @@ def quarter(summary: dict[str, Any], period: str) -> dict[str, Any]:
 
 def test_the_first_run_loads_everything_into_a_fresh_store(demo: Demo) -> None:
     assert (demo.data_dir / "convenio.db").is_file()
-    assert "loaded 192 prices, 667 deliveries and 50 payments; 76 settlement runs" in demo.text
+    # 356 cargoes and 311 quarterly services invoices, less the 13 of the doctors
+    # (2003Q2-2006Q2) and the 46 of the ophthalmologists (2004Q3-2015Q4) whose months
+    # come from deployments instead: 39 + 138 monthly deliveries. 356 + 252 + 177 = 785.
+    assert "loaded 192 prices, 785 deliveries and 50 payments; 76 settlement runs" in demo.text
     # period, oil invoiced, of which financed, services, offset, owed by, net, cash paid
     assert re.search(r"2011Q4 1,002\.55 601\.53 1,275\.00 [\d,.]+ VEN [\d,.]+ 163\.47 ", demo.text)
     assert "Debt at each year end" in demo.text and "Synthetic prices" in demo.text
@@ -199,3 +202,17 @@ def test_the_missions_section_is_what_analytics_answers(demo: Demo) -> None:
     )  # fmt: skip
     assert {r["ou"]: r["value"] for r in rows} == {s["ou"]: s["2005"] for s in
                                                    missions["literacy_by_state"]}  # fmt: skip
+
+
+def test_the_deployments_are_the_services_of_their_months(demo: Demo) -> None:
+    """Barrio Adentro's doctors of December 2003 (FACTS.md §3: over 10,000) are deployed,
+    counted by `convenio deployments person-months`, and already converted: converting
+    the quarter again changes nothing."""
+    assert "deployed 13,500 Cuban cooperants" in demo.text
+    deployed = demo.summary["deployments"]
+    assert deployed["added"] == {"cooperants": 0, "deployments": 0, "months": 0, "deliveries": 0}
+    assert deployed["cooperants"] == {"doctor": 12_000, "ophthalmologist": 1_500}
+    rows = json.loads(demo("deployments", "person-months", "2003-12", "--json").stdout)
+    assert sum(parse_minor(r["person_months"], 2) for r in rows) == 10_000 * 100
+    again = json.loads(demo("services", "from-deployments", "2003Q4", "--json").stdout)
+    assert again["converted"] == [] and again["unchanged"] == ["2003-10", "2003-11", "2003-12"]

@@ -24,6 +24,7 @@ from convenio.cli.common import console, err_console, guard, open_store, print_j
 if TYPE_CHECKING:
     from convenio.demo.run import DemoSummary
     from convenio.demo.run_missions import MissionsSummary
+    from convenio.demo.run_pathways import DeploymentsSummary
 
 app = typer.Typer(
     name="convenio",
@@ -197,6 +198,8 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
     console.print(table("Debt at each year end, M USD", caption, _DEBT_HEADERS, rows))
     if summary.missions is not None:
         _print_missions(summary.missions)
+    if summary.deployments is not None:
+        _print_deployments(summary.deployments, musd)
     console.print(
         f"ledger: {summary.transactions:,} transactions, chain head {summary.head_hash[:16]}…\n"
         "more: convenio ledger verify · convenio statement --party CUB.BNC --as-of 2011-12-31 "
@@ -275,6 +278,33 @@ def _print_missions(missions: MissionsSummary) -> None:
         grid.add_row(*(text for cell in cells for text in cell))
     console.print(grid)
     console.print()
+
+
+def _print_deployments(found: DeploymentsSummary, musd: Callable[[int], str]) -> None:
+    """What was deployed, and the share of the services its person-months became."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    people = dict(found.cooperants)
+    spans = ", ".join(f"{people[p]:,} {p}s {first} to {last}" for p, first, last in found.spans)
+    percent = (Decimal(100 * found.value) / Decimal(found.services_value or 1)).quantize(
+        Decimal("0.1"), ROUND_HALF_UP
+    )
+    converted = (
+        f"{found.deliveries} monthly services deliveries, {musd(found.value)} M USD "
+        f"({percent} % of the services; the rest is invoiced by quarter)"
+    )
+    if any(dict(found.added).values()):
+        console.print(
+            f"deployed {sum(people.values()):,} Cuban cooperants ({spans}); their "
+            f"person-months became {converted}",
+            highlight=False,
+        )
+    else:
+        console.print(
+            "cooperants already deployed and converted in this store: nothing changed; "
+            f"their person-months are {converted}",
+            highlight=False,
+        )
 
 
 def main() -> None:

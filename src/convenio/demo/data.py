@@ -21,22 +21,34 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from itertools import pairwise
-from types import MappingProxyType
 from typing import Final
 
+from convenio.demo.headcounts import (
+    CONVERTED,
+    DEPLOYMENTS_PREFIX,
+    HEADCOUNTS,
+    LAST_MONTH,
+    REPORTED_SERVICES,
+    SERVICES_FROM,
+    from_deployments,
+    headcount,
+    is_converted,
+    services_deliveries,
+)
 from convenio.demo.prices import SERIES, apportion, monthly_prices
 from convenio.financing import Delivery, PricePoint, PriceSeries, split_invoice, value_delivery
 from convenio.financing.claims import Payment
-from convenio.periods import Period, PeriodType, parse_period, period_of, periods_between
+from convenio.periods import Period, PeriodType, parse_period, period_of
 from convenio.terms import Agreement, ItemKind
 
 __all__ = [
     "BPD_PLAN",
     "CASH_FROM",
     "CASH_SHARE",
+    "CONVERTED",
     "CRUDE_SHARE",
     "DELIVERY_DAY",
+    "DEPLOYMENTS_PREFIX",
     "EARLY_BARRELS",
     "EARLY_CASH",
     "EARLY_SUPPLY",
@@ -54,14 +66,15 @@ __all__ = [
     "compensation_payments",
     "demo_inputs",
     "early_payments",
+    "from_deployments",
+    "headcount",
+    "is_converted",
     "oil_deliveries",
     "services_deliveries",
 ]
 
 OIL_SUPPLIER: Final = "VEN.PDVSA"
 OIL_RECIPIENT: Final = "CUB.CUPET"
-SERVICES_SUPPLIER: Final = "CUB"
-SERVICES_RECIPIENT: Final = "VEN"
 CURRENCY: Final = "USD"
 
 # -- oil -------------------------------------------------------------------------------
@@ -85,9 +98,6 @@ June 2005, whose 15th still falls under the 78,000 quota for 28 of its days). FA
 94,000 bpd on average 2006–2015, taken from July 2005 on (Petrocaribe allocates 98,000).
 The reported quarter is fitted instead (`REPORTED_OIL`)."""
 
-LAST_MONTH: Final = date(2015, 12, 1)
-"""The last month of the demo."""
-
 DELIVERY_DAY: Final = 15
 """ASSUMPTION: each month's two cargoes are loaded (bill of lading) on the 15th."""
 
@@ -109,50 +119,6 @@ REPORTED_QUARTER: Final = "2011Q4"
 REPORTED_OIL: Final = 100_255_000_000
 """FACT: oil delivered in Q4 2011, 1,002.55 M USD (in cents). The quarter's cargoes are
 sized to be worth exactly this (about 95,800 bpd, under the 98,000 bpd quota)."""
-
-# -- services --------------------------------------------------------------------------
-
-SERVICES_FROM: Final = date(2001, 9, 1)
-"""FACT: services became paid on 12 Aug 2001. ASSUMPTION: invoiced from September 2001,
-the first whole month after, one invoice per profession and quarter on its last day."""
-
-HEADCOUNTS: Final[Mapping[str, tuple[tuple[date, int], ...]]] = MappingProxyType(
-    {
-        "doctor": (
-            (date(2003, 4, 1), 58),
-            (date(2003, 12, 1), 10_000),
-            (date(2006, 6, 1), 12_000),
-            (date(2011, 1, 1), 30_000),
-        ),
-        "nurse": ((date(2004, 1, 1), 1_000), (date(2006, 6, 1), 5_000), (date(2011, 1, 1), 20_000)),
-        "ophthalmologist": (
-            (date(2004, 7, 1), 50),
-            (date(2006, 6, 1), 800),
-            (date(2011, 1, 1), 1_500),
-        ),
-        "teacher": (
-            (date(2003, 7, 1), 1_000),
-            (date(2005, 10, 1), 4_000),
-            (date(2011, 1, 1), 12_000),
-        ),
-        "sports-trainer": (
-            (date(2001, 9, 1), 300),
-            (date(2003, 12, 1), 1_000),
-            (date(2011, 1, 1), 4_000),
-        ),
-        "agronomist": ((date(2001, 9, 1), 100), (date(2005, 1, 1), 500), (date(2011, 1, 1), 2_375)),
-    }
-)
-"""ASSUMPTION: person-months a month per profession — none before the first anchor,
-linear between anchors, flat after the last (2011 to 2015). FACTS among the anchors:
-Barrio Adentro's 58 doctors in April 2003, over 10,000 by December 2003 and about
-12,000 by 2006; Robinson from July 2003, Milagro from July 2004. The 2011 level is set
-so that the terms' rate cards (themselves assumptions) give the reported 425 M USD a
-month (`REPORTED_SERVICES`): 69,875 person-months a month. The facts give no headcount
-for 2011; with higher prices per professional it would take fewer people."""
-
-REPORTED_SERVICES: Final = 127_500_000_000
-"""FACT: Cuban services invoiced in Q4 2011, 1,275.00 M USD (in cents)."""
 
 # -- cash ------------------------------------------------------------------------------
 
@@ -312,47 +278,6 @@ def oil_deliveries(prices: Sequence[PricePoint], value: Valuer) -> tuple[Deliver
             found.extend(_fit_quarter(fitted, quotes, value))
         elif month not in fitted:
             found.extend(_cargoes(month, barrels, quotes[month]))
-    return tuple(found)
-
-
-# -- services --------------------------------------------------------------------------
-
-
-def _headcount(anchors: Sequence[tuple[date, int]], month: date) -> int:
-    """People in `month`: 0 before the first anchor, linear between anchors (rounded
-    half up), the last anchor's after it."""
-    if month < anchors[0][0]:
-        return 0
-    for (start, low), (end, high) in pairwise(anchors):
-        if start <= month < end:
-            span = _month_index(end) - _month_index(start)
-            done = _month_index(month) - _month_index(start)
-            return low + (2 * (high - low) * done + span) // (2 * span)
-    return anchors[-1][1]
-
-
-def services_deliveries() -> tuple[Delivery, ...]:
-    """One invoice per profession and quarter from `SERVICES_FROM` to December 2015, from
-    CUB to VEN: the person-months of the quarter's months (FACT: each quarter the oil
-    invoice and the invoice for Cuban services are netted), dated its last day."""
-    found: list[Delivery] = []
-    for quarter in periods_between(_quarter(SERVICES_FROM), _quarter(LAST_MONTH)):
-        months = [m for m in _months(quarter.start, quarter.end) if m >= SERVICES_FROM]
-        for item, anchors in HEADCOUNTS.items():
-            person_months = sum(_headcount(anchors, month) for month in months)
-            if person_months:
-                found.append(
-                    Delivery(
-                        f"svc-{quarter.iso()}-{item}",
-                        quarter.end,
-                        SERVICES_SUPPLIER,
-                        SERVICES_RECIPIENT,
-                        ItemKind.SERVICES,
-                        item,
-                        person_months * 100,
-                        "person-month",
-                    )
-                )
     return tuple(found)
 
 

@@ -21,9 +21,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
-from convenio.demo.data import LABELS, DemoInputs, demo_inputs
+from convenio.demo.data import LABELS, DemoInputs, demo_inputs, from_deployments
+from convenio.demo.deployments import demo_deployments
 from convenio.demo.missions import missions_inputs
 from convenio.demo.run_missions import MissionsSummary, load_missions, missions_summary
+from convenio.demo.run_pathways import DeploymentsSummary, load_deployments
 from convenio.examples import EXAMPLES
 from convenio.financing import PRICE_COLUMNS, Delivery
 from convenio.periods import Period, PeriodType, period_of, periods_between
@@ -140,6 +142,8 @@ class DemoSummary:
     scale: int = 2
     missions: MissionsSummary | None = None
     """The missions part: what was loaded and what analytics answers (`run_missions`)."""
+    deployments: DeploymentsSummary | None = None
+    """The cooperants part: what was deployed and converted (`run_pathways`)."""
 
     def quarter(self, period: str) -> QuarterFigures:
         """The figures of `period` (``2011Q4``); `KeyError` if the demo has none."""
@@ -196,6 +200,8 @@ class DemoSummary:
         }
         if self.missions is not None:
             found["missions"] = self.missions.to_dict()
+        if self.deployments is not None:
+            found["deployments"] = self.deployments.to_dict()
         return found
 
 
@@ -236,17 +242,22 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
     for done, year in enumerate(years):
         tell("loading deliveries", done, len(years))
         with store.unit_of_work(write=True) as uow:
-            batch = [d for d in inputs.deliveries if d.date.year == year]
+            batch = [
+                d for d in inputs.deliveries if d.date.year == year and not from_deployments(d)
+            ]
             added["deliveries"] += record_deliveries(uow, agreement, batch, "demo").added
     with store.unit_of_work(write=True) as uow:
         added["payments"] = record_payments(uow, agreement, inputs.payments, "demo").added
     # The missions before any quarter is settled: a data value feeding a settled period
-    # is refused. Deployments (their person-months become services deliveries) and
-    # person-level cases belong here too, once they exist: deliveries must be recorded
+    # is refused; and the deliveries the deployments convert into must be recorded
     # before the runs that settle them.
     tell("loading the missions", 0, 1)
     missions = missions_inputs()
     added_missions = load_missions(store, missions)
+    tell("deploying cooperants", 0, 1)
+    planned = [d for d in inputs.deliveries if from_deployments(d)]
+    deployed = load_deployments(store, demo_deployments(missions.org_units), planned)
+    added["deliveries"] += dict(deployed.added)["deliveries"]
     quarters = _quarters(inputs.deliveries)
     added["runs"] = 0
     for done, period in enumerate(quarters):
@@ -269,6 +280,7 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
         transactions=head.seq,
         head_hash=head.hash,
         missions=mission_figures,
+        deployments=deployed,
     )
 
 

@@ -1,0 +1,126 @@
+"""Running the demo's cooperants and cases: deployments converted into services
+deliveries, and a sample of person-level pathways, read back through their services.
+
+Called by `convenio.demo.run` after the missions' org units and before the first
+settlement run: the deliveries the deployments convert into must be recorded before the
+runs that settle them. Writes only through the use cases of `convenio cooperants|
+deployments load`, `convenio services from-deployments` (`convert_periods`: every
+quarter of `CONVERTED` at once, so the deployments are read and counted once) and
+`convenio cases load` (`record_cases`), each in its own unit of work and idempotent: a
+second run finds everything stored and converted and writes nothing. The deliveries
+recorded must be those `convenio.demo.data` planned — the cash of each quarter was
+computed from them — or the demo stops before settling anything.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from convenio.demo.deployments import DemoDeployments
+from convenio.demo.headcounts import CONVERTED
+from convenio.errors import ConflictError, Problem
+from convenio.financing import Delivery
+from convenio.periods import PeriodType, period_of, periods_between
+from convenio.services.deployments import convert_periods, record_cooperants, record_deployments
+from convenio.store import Store
+from convenio.terms import ItemKind
+from convenio.units import format_minor
+
+__all__ = ["DeploymentsSummary", "load_deployments"]
+
+SOURCE: Final = "convenio demo (deployments)"
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentsSummary:
+    """What the deployments part loaded: `added` (cooperants, deployments, months and
+    deliveries written by this run), the cooperants by profession, the converted span
+    per profession (first and last month, ``2003-04``), the deliveries converted and
+    their value, and the value of all the services delivered (cents of USD)."""
+
+    added: tuple[tuple[str, int], ...]
+    cooperants: tuple[tuple[str, int], ...]
+    spans: tuple[tuple[str, str, str], ...]
+    deliveries: int
+    value: int
+    services_value: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values: counts as integers, amounts as decimal text of USD."""
+        return {
+            "added": dict(self.added),
+            "cooperants": dict(self.cooperants),
+            "converted": [
+                {"profession": p, "first": first, "last": last} for p, first, last in self.spans
+            ],
+            "deliveries": self.deliveries,
+            "value": format_minor(self.value, 2),
+            "services_value": format_minor(self.services_value, 2),
+        }
+
+
+def _quarters() -> list[str]:
+    first = min(start for start, _ in CONVERTED.values())
+    last = max(end for _, end in CONVERTED.values())
+    return [
+        p.iso()
+        for p in periods_between(
+            period_of(first, PeriodType.QUARTERLY), period_of(last, PeriodType.QUARTERLY)
+        )
+    ]
+
+
+def load_deployments(
+    store: Store, generated: DemoDeployments, planned: Sequence[Delivery]
+) -> DeploymentsSummary:
+    """Cooperants and deployments into `store`, then every quarter of `CONVERTED`
+    converted into services deliveries, which must be exactly `planned` (the demo's
+    deliveries `from_deployments`); `ConflictError` naming the first difference if not."""
+    with store.unit_of_work(write=True) as uow:
+        people = record_cooperants(uow, generated.cooperants, SOURCE)
+    with store.unit_of_work(write=True) as uow:
+        posts = record_deployments(uow, generated.deployments, SOURCE)
+    with store.unit_of_work(write=True) as uow:
+        conversion = convert_periods(uow, _quarters())
+    ids = {p.delivery_id for p in planned}
+    recorded: dict[str, Delivery] = {}
+    value = services_value = 0
+    with store.unit_of_work() as uow:
+        for d, amount, _ in uow.financing.deliveries():
+            if d.kind is ItemKind.SERVICES:
+                services_value += amount
+            if d.delivery_id in ids:
+                recorded[d.delivery_id] = d
+                value += amount
+    wrong = [p for p in planned if recorded.get(p.delivery_id) != p]
+    extra = {d.delivery_id for d in conversion.deliveries} - {p.delivery_id for p in planned}
+    if wrong or extra:
+        first = wrong[0].delivery_id if wrong else sorted(extra)[0]
+        raise ConflictError(
+            f"{SOURCE}: the deployments did not convert into the planned services "
+            f"deliveries ({len(wrong) + len(extra)} differ, the first {first}); the "
+            "store holds other deployments: use a fresh CONVENIO_DATA_DIR",
+            [Problem(f"{first} differs", SOURCE)],
+        )
+    added = {
+        "cooperants": people.added + people.changed,
+        "deployments": posts.added + posts.changed,
+        "months": len(conversion.converted),
+        "deliveries": len(conversion.deliveries),
+    }
+    spans = tuple(
+        (profession, f"{first:%Y-%m}", f"{last:%Y-%m}")
+        for profession, (first, last) in CONVERTED.items()
+    )
+    by_profession = Counter(c.profession for c in generated.cooperants)
+    return DeploymentsSummary(
+        tuple(added.items()),
+        tuple(by_profession.items()),
+        spans,
+        len(planned),
+        value,
+        services_value,
+    )
