@@ -54,6 +54,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CONVENIO_DATA_DIR", str(data_dir))
         patch.setenv("CONVENIO_DATABASE_URL", "")
+        patch.delenv("CONVENIO_SECRET_KEY", raising=False)  # the demo needs no key
         patch.setenv("COLUMNS", "120")
         get_settings.cache_clear()
         runner = Demo(data_dir)
@@ -216,3 +217,61 @@ def test_the_deployments_are_the_services_of_their_months(demo: Demo) -> None:
     assert sum(parse_minor(r["person_months"], 2) for r in rows) == 10_000 * 100
     again = json.loads(demo("services", "from-deployments", "2003Q4", "--json").stdout)
     assert again["converted"] == [] and again["unchanged"] == ["2003-10", "2003-11", "2003-12"]
+
+
+def test_the_pathways_are_what_the_cases_service_answers(demo: Demo) -> None:
+    """Without a key the demo loads events only and says so; its pathways table and
+    JSON are `convenio cases indicators --json` over the same store."""
+    assert "personal data: none (CONVENIO_SECRET_KEY not set)" in demo.text
+    cases = demo.summary["cases"]
+    assert cases["added"] == {"cases": 0, "events": 0, "people": 0}
+    assert cases["personal_data"] is False
+    for pathway in ("eye-surgery", "literacy"):
+        answer = json.loads(demo("cases", "indicators", "--pathway", pathway, "--json").stdout)
+        assert cases["indicators"][pathway] == answer
+        done = "operated" if pathway == "eye-surgery" else "graduated"
+        row = (
+            f"{pathway} {answer['started']:,} {answer['completed']:,} "
+            f"{answer['completion_rate']} {answer['median_days']} "
+        )
+        assert row in demo.text and f" → {done}" in demo.text
+    assert sum(cases["indicators"]["eye-surgery"]["stopped_at"].values()) == (
+        cases["indicators"]["eye-surgery"]["started"]
+        - cases["indicators"]["eye-surgery"]["completed"]
+    )
+
+
+def test_with_a_key_the_sample_carries_sealed_made_up_people(tmp_path: Path) -> None:
+    """The cases part alone on a store of its own (40 of the sample's cases), under a key:
+    every case gets its personal data, sealed, readable with the key, and the
+    indicators do not change."""
+    from convenio.demo.cases import DemoCases, demo_cases
+    from convenio.demo.missions import missions_inputs
+    from convenio.demo.run_pathways import load_cases
+    from convenio.services.cases import read_person
+    from convenio.services.missions import load_org_unit_rows
+
+    key = "a demo key of at least thirty-two characters"
+    store = Store(f"sqlite:///{tmp_path / 'cases.db'}")
+    try:
+        units = missions_inputs().org_units
+        with store.unit_of_work(write=True) as uow:
+            load_org_unit_rows(uow, units, date(2003, 1, 1), "test")
+        full = demo_cases(units)
+        few = {f"{kind}-{i:05d}" for kind in ("MIL", "ROB") for i in range(1, 21)}
+        sample = DemoCases(
+            tuple(e for e in full.events if e.case in few),
+            tuple(p for p in full.people if p.case_id in few),
+        )
+        without = load_cases(store, sample)
+        sealed = load_cases(store, sample, key)
+        again = load_cases(store, sample, key)
+        with store.unit_of_work() as uow:
+            person = read_person(uow, "MIL-00001", key)
+    finally:
+        store.close()
+    assert dict(without.added)["people"] == 0 and not without.personal_data
+    assert dict(sealed.added) == {"cases": 0, "events": 0, "people": len(sample.people)}
+    assert dict(again.added) == {"cases": 0, "events": 0, "people": 0}
+    assert sealed.personal_data and sealed.indicators == without.indicators
+    assert person is not None and person["name"] == "SYNTHETIC patient 0001"

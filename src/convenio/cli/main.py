@@ -24,7 +24,7 @@ from convenio.cli.common import console, err_console, guard, open_store, print_j
 if TYPE_CHECKING:
     from convenio.demo.run import DemoSummary
     from convenio.demo.run_missions import MissionsSummary
-    from convenio.demo.run_pathways import DeploymentsSummary
+    from convenio.demo.run_pathways import CasesSummary, DeploymentsSummary
 
 app = typer.Typer(
     name="convenio",
@@ -82,9 +82,11 @@ def demo(
     Synthetic where the public facts are silent (docs/demo.md); a second run changes
     nothing."""
     from convenio.demo.run import run_demo
+    from convenio.settings import get_settings
 
+    secret = get_settings().secret_key.get_secret_value()
     with guard(), _demo_progress() as tell:
-        summary = run_demo(open_store(), tell)
+        summary = run_demo(open_store(), tell, secret)
     if as_json:
         print_json(summary.to_dict())
     else:
@@ -200,6 +202,8 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
         _print_missions(summary.missions)
     if summary.deployments is not None:
         _print_deployments(summary.deployments, musd)
+    if summary.cases is not None:
+        _print_cases(summary.cases)
     console.print(
         f"ledger: {summary.transactions:,} transactions, chain head {summary.head_hash[:16]}…\n"
         "more: convenio ledger verify · convenio statement --party CUB.BNC --as-of 2011-12-31 "
@@ -305,6 +309,73 @@ def _print_deployments(found: DeploymentsSummary, musd: Callable[[int], str]) ->
             f"their person-months are {converted}",
             highlight=False,
         )
+
+
+_CASES_HEADERS = (
+    "pathway", "started", "completed", "completion\n%", "median\ndays", "from → to",
+)  # fmt: skip
+
+
+def _stopped(stopped_at: dict[str, int | None]) -> str:
+    """How many stopped where: each stage, the 65 classes in thirds."""
+    bands: dict[str, int] = {}
+    for stage, n in stopped_at.items():
+        band = stage
+        if stage.startswith("lesson-"):
+            low = 1 + (int(stage.removeprefix("lesson-")) - 1) // 22 * 22
+            band = f"lessons {low}–{min(low + 21, 65)}"
+        bands[band] = bands.get(band, 0) + (n or 0)
+    return ", ".join(f"{n:,} {band}" for band, n in bands.items()) or "none"
+
+
+def _print_cases(found: CasesSummary) -> None:
+    """The pathways of the sample, as `convenio cases indicators` computes them."""
+    from rich import box
+    from rich.table import Table
+
+    from convenio.missions.cases import PATHWAYS
+
+    for label in found.labels:
+        console.print(f"[dim]• {label}[/]", highlight=False)
+    sample, added = dict(found.sample), dict(found.added)
+    if found.personal_data:
+        console.print(
+            f"personal data: made-up names and ids of the {sample['cases']:,} cases sealed "
+            f"under CONVENIO_SECRET_KEY ({added['people']:,} written now)",
+            highlight=False,
+        )
+    else:
+        console.print(
+            "personal data: none (CONVENIO_SECRET_KEY not set): events under pseudonyms only",
+            highlight=False,
+        )
+    if added["events"]:
+        console.print(
+            f"loaded {added['cases']:,} cases and {added['events']:,} events", highlight=False
+        )
+    else:
+        console.print("cases already loaded in this store: nothing changed", highlight=False)
+    table = Table(
+        title="Pathways of the sample (convenio cases indicators)",
+        box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1),
+    )  # fmt: skip
+    for header in _CASES_HEADERS:
+        left = header in ("pathway", "from → to")
+        table.add_column(header, justify="left" if left else "right", no_wrap=left)
+    stops = []
+    for row in found.indicators:
+        pathway = PATHWAYS[row["pathway"]]
+        table.add_row(
+            row["pathway"], f"{row['started']:,}", f"{row['completed']:,}",
+            row["completion_rate"] or "-", row["median_days"] or "-",
+            f"{pathway.start} → {pathway.done}",
+        )  # fmt: skip
+        stops.append(f"{row['pathway']}: {_stopped(row['stopped_at'])}")
+    console.print(table)
+    console.print(
+        "stopped before completion, at their last stage — " + "; ".join(stops) + "\n",
+        highlight=False,
+    )
 
 
 def main() -> None:

@@ -21,11 +21,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+from convenio.demo.cases import demo_cases
 from convenio.demo.data import LABELS, DemoInputs, demo_inputs, from_deployments
 from convenio.demo.deployments import demo_deployments
 from convenio.demo.missions import missions_inputs
 from convenio.demo.run_missions import MissionsSummary, load_missions, missions_summary
-from convenio.demo.run_pathways import DeploymentsSummary, load_deployments
+from convenio.demo.run_pathways import (
+    CasesSummary,
+    DeploymentsSummary,
+    load_cases,
+    load_deployments,
+)
 from convenio.examples import EXAMPLES
 from convenio.financing import PRICE_COLUMNS, Delivery
 from convenio.periods import Period, PeriodType, period_of, periods_between
@@ -144,6 +150,8 @@ class DemoSummary:
     """The missions part: what was loaded and what analytics answers (`run_missions`)."""
     deployments: DeploymentsSummary | None = None
     """The cooperants part: what was deployed and converted (`run_pathways`)."""
+    cases: CasesSummary | None = None
+    """The cases part: the sample loaded and its pathway indicators (`run_pathways`)."""
 
     def quarter(self, period: str) -> QuarterFigures:
         """The figures of `period` (``2011Q4``); `KeyError` if the demo has none."""
@@ -202,6 +210,8 @@ class DemoSummary:
             found["missions"] = self.missions.to_dict()
         if self.deployments is not None:
             found["deployments"] = self.deployments.to_dict()
+        if self.cases is not None:
+            found["cases"] = self.cases.to_dict()
         return found
 
 
@@ -227,8 +237,10 @@ def _load_prices(uow: UnitOfWork, inputs: DemoInputs) -> int:
         return load_prices(uow, path).added
 
 
-def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
-    """Load the demo into `store` (idempotently), settle every quarter, and summarise."""
+def run_demo(store: Store, progress: Progress | None = None, secret: str = "") -> DemoSummary:
+    """Load the demo into `store` (idempotently), settle every quarter, and summarise;
+    with `secret` (``CONVENIO_SECRET_KEY``) the cases' made-up personal data is sealed
+    under it, without one the cases are events only."""
     tell = progress or (lambda stage, done, total: None)
     tell("loading the terms and prices", 0, 1)
     with store.unit_of_work(write=True) as uow:
@@ -258,6 +270,8 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
     planned = [d for d in inputs.deliveries if from_deployments(d)]
     deployed = load_deployments(store, demo_deployments(missions.org_units), planned)
     added["deliveries"] += dict(deployed.added)["deliveries"]
+    tell("loading cases", 0, 1)
+    cases = load_cases(store, demo_cases(missions.org_units), secret)
     quarters = _quarters(inputs.deliveries)
     added["runs"] = 0
     for done, period in enumerate(quarters):
@@ -281,6 +295,7 @@ def run_demo(store: Store, progress: Progress | None = None) -> DemoSummary:
         head_hash=head.hash,
         missions=mission_figures,
         deployments=deployed,
+        cases=cases,
     )
 
 

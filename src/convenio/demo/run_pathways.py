@@ -19,19 +19,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from convenio.demo.cases import EYE_CASES, LEARNERS, DemoCases
 from convenio.demo.deployments import DemoDeployments
 from convenio.demo.headcounts import CONVERTED
 from convenio.errors import ConflictError, Problem
 from convenio.financing import Delivery
+from convenio.missions.cases import PATHWAYS
 from convenio.periods import PeriodType, period_of, periods_between
+from convenio.services.cases import pathway_indicators, record_cases
 from convenio.services.deployments import convert_periods, record_cooperants, record_deployments
 from convenio.store import Store
 from convenio.terms import ItemKind
 from convenio.units import format_minor
 
-__all__ = ["DeploymentsSummary", "load_deployments"]
+__all__ = ["CASES_LABELS", "CasesSummary", "DeploymentsSummary", "load_cases", "load_deployments"]
 
 SOURCE: Final = "convenio demo (deployments)"
+CASES_SOURCE: Final = "convenio demo (cases)"
+CASES_LABELS: Final = (
+    f"Synthetic cases: a sample of {EYE_CASES:,} Milagro patients and {LEARNERS:,} Robinson "
+    "learners at the demo's sites, to show the pathways; the reported totals are the data "
+    "values above (docs/demo.md).",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,4 +132,50 @@ def load_deployments(
         len(planned),
         value,
         services_value,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CasesSummary:
+    """What the cases part loaded — `added` (cases, events and personal data written by
+    this run), whether personal data was given (a key was set) — and the indicators of
+    each pathway as `convenio cases indicators --json` gives them."""
+
+    labels: tuple[str, ...]
+    added: tuple[tuple[str, int], ...]
+    personal_data: bool
+    sample: tuple[tuple[str, int], ...]
+    indicators: tuple[dict[str, Any], ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values."""
+        return {
+            "labels": list(self.labels),
+            "added": dict(self.added),
+            "personal_data": self.personal_data,
+            "sample": dict(self.sample),
+            "indicators": {found["pathway"]: found for found in self.indicators},
+        }
+
+
+def load_cases(store: Store, generated: DemoCases, secret: str = "") -> CasesSummary:
+    """The sample's events into `store` and, with a `secret` (``CONVENIO_SECRET_KEY``),
+    its made-up personal data sealed under it; then the indicators of every pathway
+    through `pathway_indicators`, the path of `convenio cases indicators`."""
+    people = generated.people if secret else ()
+    with store.unit_of_work(write=True) as uow:
+        result = record_cases(uow, generated.events, people, secret, CASES_SOURCE)
+    with store.unit_of_work() as uow:
+        found = tuple(pathway_indicators(uow, pathway) for pathway in PATHWAYS)
+    added = {
+        "cases": result.cases_added,
+        "events": result.events_added,
+        "people": result.people_added + result.people_changed,
+    }
+    sample = {
+        "cases": len({e.case for e in generated.events}),
+        "events": len(generated.events),
+    }
+    return CasesSummary(
+        CASES_LABELS, tuple(added.items()), bool(secret), tuple(sample.items()), found
     )
