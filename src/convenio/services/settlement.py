@@ -110,13 +110,11 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     paid = [
         p for p in uow.financing.payments_in(period.start, period.end) if p.currency == currency
     ]
+    by_pair: dict[tuple[str, str], list[OpenClaim]] = defaultdict(list)
+    for claim, outstanding in claims:
+        by_pair[_pair_of(claim, sides)].append(OpenClaim(claim, outstanding))
     for a, b, reversed_id in due:
-        pair = (a, b) if a <= b else (b, a)
-        open_claims = [
-            OpenClaim(claim, outstanding)
-            for claim, outstanding in claims
-            if _pair_of(claim, sides) == pair
-        ]
+        open_claims = by_pair[(a, b) if a <= b else (b, a)]
         result = settle(period, a, b, open_claims, paid, rules, currency, scale=scale, sides=sides)
         generation = uow.financing.generations(key, (a, b)) + 1
         prefix = f"settle:{key}:{a}:{b}" + (f":{generation}" if generation > 1 else "")
