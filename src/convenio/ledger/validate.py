@@ -124,27 +124,33 @@ def check_transaction(txn: Transaction, accounts: Mapping[str, AccountSpec]) -> 
 def _text_issues(txn: Transaction) -> Iterator[Issue]:
     """What the store cannot hold, or the hash would not cover as given: over-long ids and
     kinds, NUL characters, metadata keys out of order or repeated."""
+    reverses = txn.reverses or ""
     for field, value, limit in (
         ("txn_id", txn.id, MAX_ID),
         ("kind", txn.kind, MAX_KIND),
-        ("reverses", txn.reverses or "", MAX_ID),
+        ("reverses", reverses, MAX_ID),
     ):
         if len(value) > limit:
             yield Issue(None, field, f"{field} has at most {limit} characters, got {len(value)}")
-    texts = [("txn_id", txn.id), ("description", txn.description), ("kind", txn.kind)]
-    texts += [("source", txn.source), ("reverses", txn.reverses or "")]
-    texts += [(f"metadata.{key}", key + value) for key, value in txn.metadata]
-    for field, value in texts:
-        if "\x00" in value:
-            yield Issue(None, field, "text may not contain the NUL character")
-    keys = [key for key, _ in txn.metadata]
-    for before, after in itertools.pairwise(keys):
+    texts = (txn.id, txn.description, txn.kind, txn.source, reverses)
+    if "\x00" in "".join(texts):  # one scan in the common case
+        for field, value in zip(_TEXT_FIELDS, texts, strict=True):
+            if "\x00" in value:
+                yield Issue(None, field, "text may not contain the NUL character")
+    if not txn.metadata:
+        return
+    for key, value in txn.metadata:
+        if "\x00" in key + value:
+            yield Issue(None, f"metadata.{key}", "text may not contain the NUL character")
+    for (before, _), (after, _) in itertools.pairwise(txn.metadata):
         if before == after:
             yield Issue(None, "metadata", f"metadata key {after!r} is given twice")
         elif before > after:
-            yield Issue(
-                None, "metadata", f"metadata keys must be sorted: {after!r} after {before!r}"
-            )
+            message = f"metadata keys must be sorted: {after!r} after {before!r}"
+            yield Issue(None, "metadata", message)
+
+
+_TEXT_FIELDS = ("txn_id", "description", "kind", "source", "reverses")
 
 
 def reversal_of(original: Transaction, new_id: TxnId, on: date, reason: str = "") -> Transaction:
