@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 
 from convenio.errors import ConflictError, InputError, Problem
@@ -98,8 +99,10 @@ def profession_check(agreement: Agreement) -> Callable[[str], str | None]:
     """What is wrong with a profession under `agreement` (None: nothing): it must be a
     services item counted in person-months that some version has a rate card for."""
 
+    items = {i.id: i for i in agreement.items}
+
+    @cache  # a registry of thousands of cooperants has a handful of professions
     def check(profession: str) -> str | None:
-        items = {i.id: i for i in agreement.items}
         item = items.get(profession)
         if item is None:
             return f"unknown profession {profession!r}: not an item of the terms"
