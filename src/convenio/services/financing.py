@@ -169,11 +169,17 @@ def _settled_in(
 ) -> tuple[str, ...]:
     """The settled periods (``2011Q4 VEN.PDVSA-CUB.BNC``) that new rows fall in: their
     runs stay as they are until reopened (`convenio settle PERIOD --reopen`)."""
+    if not rows:
+        return ()
+    runs: dict[frozenset[str], list[tuple[str, date, date]]] = defaultdict(list)
+    for period, first, last, a, b in uow.financing.settled_periods():
+        runs[frozenset((a, b))].append((period, first, last))
     found: set[str] = set()
     for day, a, b in rows:
         pair = settlement_pair_of(agreement, day, a, b)
-        for period in uow.financing.settled_periods_covering(day, pair):
-            found.add(f"{period} {pair[0]}-{pair[1]}")
+        for period, first, last in runs.get(frozenset(pair), ()):
+            if first <= day <= last:
+                found.add(f"{period} {pair[0]}-{pair[1]}")
     return tuple(sorted(found))
 
 
