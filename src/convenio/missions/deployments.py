@@ -148,19 +148,14 @@ def person_months(
     starts = [m.start for m in asked]
     ends = [m.end for m in asked]
     position = {(m.start.year, m.start.month): i for i, m in enumerate(asked)}
-    whole: dict[tuple[str, str], list[int]] = {}
+    whole: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
     days: dict[tuple[str, str, int], int] = defaultdict(int)
     for d in deployments:
         # The asked months inside the deployment are a run of the sorted list.
         first = bisect_left(starts, d.start)
         last = len(asked) if d.end is None else bisect_right(ends, d.end)
         if first < last:
-            key = (cooperants[d.cooperant].profession, d.org_unit)
-            runs = whole.get(key)
-            if runs is None:
-                runs = whole[key] = [0] * (len(asked) + 1)
-            runs[first] += 1
-            runs[last] -= 1
+            whole[cooperants[d.cooperant].profession, d.org_unit].append((first, last))
         edges = {(d.start.year, d.start.month)}
         if d.end is not None:
             edges.add((d.end.year, d.end.month))
@@ -176,15 +171,22 @@ def person_months(
         shares[cooperants[cooperant].profession, site][i] += share
     by_month: list[list[PersonMonths]] = [[] for _ in asked]
     for key in sorted(whole.keys() | shares.keys()):
-        runs = whole.get(key)
-        column = [0] * len(asked) if runs is None else list(accumulate(runs[:-1]))
-        column = [n * 10**PERSON_MONTH_SCALE for n in column]
+        # The runs of whole months as a difference array over the months they span.
+        runs = whole.get(key, [])
+        low = min((first for first, _ in runs), default=0)
+        steps = [0] * (max((last for _, last in runs), default=0) - low + 1)
+        for first, last in runs:
+            steps[first - low] += 1
+            steps[last - low] -= 1
+        quantities = {
+            low + j: n * 10**PERSON_MONTH_SCALE for j, n in enumerate(accumulate(steps[:-1])) if n
+        }
         for i, share in shares.get(key, {}).items():
-            column[i] += share
+            quantities[i] = quantities.get(i, 0) + share
         profession, site = key
-        for i, q in enumerate(column):
-            if q:
-                by_month[i].append(PersonMonths(profession, site, asked[i], q))
+        for i in sorted(quantities):
+            if quantities[i]:
+                by_month[i].append(PersonMonths(profession, site, asked[i], quantities[i]))
     return [f for figures in by_month for f in figures]
 
 
