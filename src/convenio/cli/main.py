@@ -77,10 +77,12 @@ def demo(
     ] = False,
 ) -> None:
     """Run sixteen years of the Cuba–Venezuela agreement (2000–2015) on the store: the
-    shipped terms, monthly prices, oil and services deliveries and cash are loaded, every
-    quarter is settled, and the statements and the debt at each year end are shown.
-    Synthetic where the public facts are silent (docs/demo.md); a second run changes
-    nothing."""
+    shipped terms, monthly prices, oil and services deliveries and cash are loaded, the
+    missions built (sites, data, cooperants whose deployments give part of the services,
+    a sample of cases), every quarter is settled, and the statements and the debt at
+    each year end are shown. Synthetic where the public facts are silent (docs/demo.md);
+    a second run changes nothing. CONVENIO_SECRET_KEY, if set, seals the cases' made-up
+    personal data; it is never needed."""
     from convenio.demo.run import run_demo
     from convenio.settings import get_settings
 

@@ -1,10 +1,12 @@
 """The inputs of `convenio demo`: sixteen years of the Cuba–Venezuela agreement, as values.
 
 The first step of the demo: `demo_inputs` makes the monthly ``ven-basket`` prices
-(`convenio.demo.prices`), one crude and one products cargo a month, a services invoice
-per profession and quarter, and the cash payments; `convenio.demo.run` loads them
-through the services and settles every quarter. Pure: values in (the shipped terms, to
-value deliveries as the services will), values out, no I/O.
+(`convenio.demo.prices`), one crude and one products cargo a month, the services
+(`convenio.demo.headcounts`: an invoice per profession and quarter, or, where the
+deployments give them, a delivery per profession and month), and the cash payments;
+`convenio.demo.run` loads them through the services and settles every quarter. Pure:
+values in (the shipped terms, to value deliveries as the services will), values out, no
+I/O.
 
 Built from the public facts of FACTS.md where they exist — annual basket prices, quotas
 and their dates, the supply of December 2000 to April 2002 and the cash paid for it,

@@ -1,14 +1,15 @@
 """The services side of the demo's inputs: the Cuban professionals of each month, and the
 services deliveries they make — invoiced by quarter, or converted from deployments.
 
-Part of `convenio.demo.data` (which re-exports all of it): `HEADCOUNTS` gives the
-person-months a month of each profession; `services_deliveries` turns them into one
-invoice per profession and quarter (``svc-2011Q4-teacher``), except for the professions
-and months of `CONVERTED`, whose services the demo records from cooperants and their
-deployments (`convenio.demo.deployments`): there it plans the delivery a month that
-`convenio services from-deployments` records (``dep-2004-07-ophthalmologist``), so the
-cash of each quarter can be computed before anything is loaded. Pure; quantities are
-hundredths of a person-month.
+Part of the inputs of `convenio.demo.data` (which re-exports its constants and
+`services_deliveries`): `HEADCOUNTS` gives the person-months a month of each profession;
+`services_deliveries` turns them into one invoice per profession and quarter
+(``svc-2011Q4-teacher``), except for the professions and months of `CONVERTED`, whose
+services the demo records from cooperants and their deployments
+(`convenio.demo.deployments`): there it plans the delivery a month that `convenio
+services from-deployments` records (``dep-2004-07-ophthalmologist``), so the cash of
+each quarter can be computed before anything is loaded. Pure; quantities are hundredths
+of a person-month.
 """
 
 from __future__ import annotations

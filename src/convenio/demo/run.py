@@ -3,7 +3,9 @@ from 2000Q4 to 2015Q4, and summarise the statements and the debt at each year en
 
 The service behind `convenio demo`. It writes only through the existing use cases —
 `load_terms_file`, `load_prices`, `record_deliveries`, `record_payments`, the missions
-loads of `convenio.demo.run_missions` (before any run), `run_settlement` — each in its
+loads of `convenio.demo.run_missions` and the deployments (converted into the services
+deliveries the inputs left out) and cases of `convenio.demo.run_pathways` (before any
+run), `run_settlement` — each in its
 own unit of work, so every step is idempotent: running the demo again on the same
 store finds everything recorded and settled and changes nothing. The summary reads what
 is stored: the statements of the runs, the deliveries, the ledger's payables at each
