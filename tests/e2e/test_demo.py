@@ -275,3 +275,38 @@ def test_with_a_key_the_sample_carries_sealed_made_up_people(tmp_path: Path) -> 
     assert dict(again.added) == {"cases": 0, "events": 0, "people": 0}
     assert sealed.personal_data and sealed.indicators == without.indicators
     assert person is not None and person["name"] == "SYNTHETIC patient 0001"
+
+
+def test_an_earlier_demos_invoice_for_converted_months_stops_the_deployments(
+    tmp_path: Path,
+) -> None:
+    """A store holding a quarterly invoice for months the deployments now give (as an
+    earlier demo left it) is refused before any cooperant is written: converting would
+    count those months twice."""
+    from convenio.demo.data import demo_inputs
+    from convenio.demo.deployments import demo_deployments
+    from convenio.demo.missions import missions_inputs
+    from convenio.demo.run import TERMS
+    from convenio.demo.run_pathways import load_deployments
+    from convenio.errors import ConflictError
+    from convenio.financing import Delivery
+    from convenio.services.financing import load_terms_file, record_deliveries
+    from convenio.terms import ItemKind
+
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    try:
+        with store.unit_of_work(write=True) as uow:
+            agreement, _ = load_terms_file(uow, TERMS)
+        old = Delivery(
+            "svc-2003Q2-doctor", date(2003, 6, 30), "CUB", "VEN", ItemKind.SERVICES, "doctor",
+            100, "person-month",
+        )  # fmt: skip
+        with store.unit_of_work(write=True) as uow:
+            record_deliveries(uow, agreement, [old], "an earlier demo")
+        services = [d for d in demo_inputs(agreement).deliveries if d.kind is ItemKind.SERVICES]
+        with pytest.raises(ConflictError, match="svc-2003Q2-doctor"):
+            load_deployments(store, demo_deployments(missions_inputs().org_units), services)
+        with store.unit_of_work() as uow:
+            assert uow.deployments.cooperants() == {}
+    finally:
+        store.close()

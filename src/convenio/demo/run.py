@@ -269,8 +269,8 @@ def run_demo(store: Store, progress: Progress | None = None, secret: str = "") -
     missions = missions_inputs()
     added_missions = load_missions(store, missions)
     tell("deploying cooperants", 0, 1)
-    planned = [d for d in inputs.deliveries if from_deployments(d)]
-    deployed = load_deployments(store, demo_deployments(missions.org_units), planned)
+    services = [d for d in inputs.deliveries if d.kind is ItemKind.SERVICES]
+    deployed = load_deployments(store, demo_deployments(missions.org_units), services)
     added["deliveries"] += dict(deployed.added)["deliveries"]
     tell("loading cases", 0, 1)
     cases = load_cases(store, demo_cases(missions.org_units), secret)

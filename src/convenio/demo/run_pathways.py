@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from convenio.demo.cases import EYE_CASES, LEARNERS, DemoCases
 from convenio.demo.deployments import DemoDeployments
-from convenio.demo.headcounts import CONVERTED
+from convenio.demo.headcounts import CONVERTED, from_deployments
 from convenio.errors import ConflictError, Problem
 from convenio.financing import Delivery
 from convenio.missions.cases import PATHWAYS
@@ -82,12 +82,31 @@ def _quarters() -> list[str]:
     ]
 
 
+def _stored_services(store: Store) -> list[tuple[Delivery, int]]:
+    with store.unit_of_work() as uow:
+        return [(d, v) for d, v, _ in uow.financing.deliveries() if d.kind is ItemKind.SERVICES]
+
+
 def load_deployments(
-    store: Store, generated: DemoDeployments, planned: Sequence[Delivery]
+    store: Store, generated: DemoDeployments, services: Sequence[Delivery]
 ) -> DeploymentsSummary:
     """Cooperants and deployments into `store`, then every quarter of `CONVERTED`
-    converted into services deliveries, which must be exactly `planned` (the demo's
-    deliveries `from_deployments`); `ConflictError` naming the first difference if not."""
+    converted into services deliveries, which must be exactly those of the demo's
+    `services` that come `from_deployments`; `ConflictError` naming the first difference
+    if not — and, before anything is written, if the store holds services deliveries
+    the demo does not make (an earlier demo's quarterly invoices for months now
+    converted would count those months twice)."""
+    planned = [d for d in services if from_deployments(d)]
+    known = {d.delivery_id for d in services}
+    alien = sorted(d.delivery_id for d, _ in _stored_services(store) if d.delivery_id not in known)
+    if alien:
+        raise ConflictError(
+            f"{SOURCE}: the store holds {len(alien)} services deliveries this demo does not "
+            f"make (the first {alien[0]}: an earlier demo's invoice for months the "
+            "deployments now give?); converting would count them twice: use a fresh "
+            "CONVENIO_DATA_DIR",
+            [Problem(f"{alien[0]} is not the demo's", SOURCE)],
+        )
     with store.unit_of_work(write=True) as uow:
         people = record_cooperants(uow, generated.cooperants, SOURCE)
     with store.unit_of_work(write=True) as uow:
@@ -97,13 +116,11 @@ def load_deployments(
     ids = {p.delivery_id for p in planned}
     recorded: dict[str, Delivery] = {}
     value = services_value = 0
-    with store.unit_of_work() as uow:
-        for d, amount, _ in uow.financing.deliveries():
-            if d.kind is ItemKind.SERVICES:
-                services_value += amount
-            if d.delivery_id in ids:
-                recorded[d.delivery_id] = d
-                value += amount
+    for d, amount in _stored_services(store):
+        services_value += amount
+        if d.delivery_id in ids:
+            recorded[d.delivery_id] = d
+            value += amount
     wrong = [p for p in planned if recorded.get(p.delivery_id) != p]
     extra = {d.delivery_id for d in conversion.deliveries} - {p.delivery_id for p in planned}
     if wrong or extra:
