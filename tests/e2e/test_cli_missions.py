@@ -174,3 +174,28 @@ def test_locks_reopen_and_moves(loaded: Run, tmp_path: Path) -> None:
     )
     result = run("metadata", "load", "m2.yaml")
     assert result.exit_code == 3 and "CONSULT has 4 stored value(s)" in result.stderr
+
+
+def test_bulk_import_of_parquet_and_its_refusals(loaded: Run, tmp_path: Path) -> None:
+    import duckdb
+
+    rows = (
+        "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n"
+        "CONSULT,200503,CLIN-1,F_A15P,,10\nCONSULT,200503,CLIN-2,M_A15P,,20\n"
+    )
+    (tmp_path / "bulk.csv").write_text(rows)
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * FROM read_csv('{tmp_path / 'bulk.csv'}', all_varchar = true)) "
+        f"TO '{tmp_path / 'bulk.parquet'}' (FORMAT parquet)"
+    )
+    con.close()
+    out = ok(loaded("data", "import", "bulk.parquet", "--bulk", "--today", TODAY))
+    assert "2 added, 0 updated, 0 deleted, 0 unchanged" in out
+    out = ok(loaded("data", "import", "bulk.csv", "--bulk", "--today", TODAY))
+    assert "0 added, 0 updated, 0 deleted, 2 unchanged" in out
+    assert "CONSULT,200503,CLIN-2,M_A15P,BARRIO_ADENTRO,20," in ok(loaded("data", "export"))
+    (tmp_path / "bad.csv").write_text(rows.replace(",20\n", ",2.5\n"))
+    result = loaded("data", "import", "bad.csv", "--bulk", "--today", TODAY)
+    assert result.exit_code == 2
+    assert "bad.csv:3: value: '2.5' is not an integer" in one_line(result.stderr)

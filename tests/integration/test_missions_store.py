@@ -152,7 +152,7 @@ def test_a_stale_or_missing_mirror_is_rebuilt(store: Store, tmp_path: Path) -> N
     if mirror is None:
         pytest.skip("PostgreSQL answers analytics itself: there is no mirror")
     con = duckdb.connect(str(mirror.path))
-    con.execute("DELETE FROM data_values")
+    con.execute("DELETE FROM mirrored_values")
     con.execute("UPDATE mirror_state SET version = version - 1")
     con.close()
     with store.unit_of_work() as uow:

@@ -68,15 +68,26 @@ def import_data(
     today: Annotated[
         str | None, typer.Option(help="The day that decides expiry (ISO; default today)")
     ] = None,
+    bulk: Annotated[
+        bool,
+        typer.Option(
+            "--bulk",
+            help="Numeric values from .parquet or .csv, checked and stored in the embedded "
+            "store's DuckDB file (docs/missions.md, Bulk import)",
+        ),
+    ] = False,
 ) -> None:
     """Import data values (DHIS2 CSV, or dataValueSets JSON by extension or content):
     all or nothing; values identical to the stored ones change nothing."""
-    from convenio.services import mission_data
+    from convenio.services import bulk_import, mission_data
 
     with guard():
         day = parse_date_option(today, "--today")
-        with open_store().unit_of_work(write=not dry_run) as uow:
-            result = mission_data.import_values(uow, file, dry_run, day)
+        with open_store().unit_of_work(write=not dry_run or bulk) as uow:
+            if bulk:
+                result = bulk_import.import_bulk(uow, file, dry_run, day)
+            else:
+                result = mission_data.import_values(uow, file, dry_run, day)
     verb = "would be" if result.dry_run else "were"
     console.print(
         f"data values: {result.added} added, {result.updated} updated, {result.deleted} "

@@ -7,12 +7,18 @@ otherwise it is added, updated, or — with ``deleted`` true — removed. Change
 periods (past the data set's expiry, or overlapping a settled period) are refused
 unless the period was reopened. `--dry-run` does all of this and writes nothing. The
 store and the DuckDB analytics mirror are written together (`commit_with_mirror`).
+
+Values loaded in bulk (`convenio.services.bulk_import`) count as stored: the same value
+again changes nothing; another value, or a deletion, takes the key over into SQLite
+and out of the DuckDB file's bulk values, in one commit (`commit_with_bulk`). Export
+merges them with SQLite's values in the same order.
 """
 
 from __future__ import annotations
 
+import heapq
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -29,16 +35,18 @@ from convenio.missions import (
     write_csv,
     write_json,
 )
+from convenio.services.mirror_sync import commit_with_bulk
 from convenio.services.missions import commit_with_mirror, read_text, refuse
 from convenio.store import UnitOfWork
 from convenio.store.analytics_mirror import MirrorWriter
+from convenio.store.bulk_values import bulk_count, bulk_export, bulk_stored, value_text
 from convenio.store.missions_tables import (
     category_option_combos,
     data_elements,
     missions,
     org_units,
 )
-from convenio.store.values_repo import Key, to_millis
+from convenio.store.values_repo import Key, StoredValue, to_millis
 
 __all__ = [
     "ExportFormat",
@@ -120,6 +128,14 @@ def import_raw_values(
             aoc_ids[v.aoc],
         )
 
+    in_bulk = bulk_stored(
+        repo.mirror, [key(v, known_periods[v.pe]) for v in values if v.pe in known_periods]
+    )
+    element_of = {i: u for u, i in element_ids.items()}
+    for k, number in in_bulk.items():
+        value_type = catalog.elements[element_of[k[0]]].value_type
+        stored[k] = StoredValue(value_text(value_type, number), None, False)
+
     added: list[tuple[DataValue, RawValue]] = []
     updated: list[tuple[DataValue, RawValue]] = []
     removed: list[tuple[DataValue, RawValue]] = []
@@ -168,17 +184,20 @@ def import_raw_values(
     def millis(moment: datetime | None) -> int:
         return now if moment is None else to_millis(moment)
 
+    # A bulk value updated or deleted leaves the DuckDB file; updated, it goes to SQLite.
+    taken = [k for v, _ in (*updated, *removed) if (k := key(v, period_ids[v.pe])) in in_bulk]
     inserts = [
         (*key(v, period_ids[v.pe]), v.value, v.number, v.stored_by,
          millis(v.created or v.last_updated), millis(v.last_updated), v.comment, v.followup)
-        for v, _ in added
+        for v, _ in (*added, *((v, r) for v, r in updated if key(v, period_ids[v.pe]) in in_bulk))
     ]  # fmt: skip
     updates = [
         (v.value, v.number, v.stored_by, millis(v.last_updated), v.comment, v.followup,
          *key(v, period_ids[v.pe]))
         for v, _ in updated
+        if key(v, period_ids[v.pe]) not in in_bulk
     ]  # fmt: skip
-    deletes = [key(v, period_ids[v.pe]) for v, _ in removed]
+    deletes = [k for v, _ in removed if (k := key(v, period_ids[v.pe])) not in in_bulk]
     repo.values.insert(inserts)
     repo.values.update(updates)
     repo.values.delete(deletes)
@@ -193,7 +212,10 @@ def import_raw_values(
             deletes,
         )
 
-    commit_with_mirror(uow, before, after, mirror)
+    if taken:
+        commit_with_bulk(uow, before, after, mirror, lambda w: w.remove_bulk(taken))
+    else:
+        commit_with_mirror(uow, before, after, mirror)
     return result
 
 
@@ -207,5 +229,21 @@ def export_values(
         if found is None:
             raise InputError(f"unknown data set {data_set!r}")
         elements = list(found.elements)
-    values = uow.missions.values.values(elements)
+    values: Iterator[DataValue] = uow.missions.values.values(elements)
+    repo = uow.missions
+    if bulk_count(repo.mirror):
+        ids = {
+            "elements": repo.ids(data_elements),
+            "units": repo.ids(org_units),
+            "cocs": repo.ids(category_option_combos),
+            "missions": repo.ids(missions),
+        }
+        types = {e.uid: e.value_type for e in repo.catalog().elements.values()}
+        bulk = bulk_export(repo.mirror, ids, types, elements)
+        values = heapq.merge(values, bulk, key=_export_order)
     return write_json(values, out) if fmt == "dhis2-json" else write_csv(values, out)
+
+
+def _export_order(v: DataValue) -> tuple[str, date, str, str, str, str]:
+    """The store's export order (`ValuesRepository.values`)."""
+    return (v.element, v.period.start, v.pe, v.org_unit, v.coc, v.aoc)
