@@ -11,11 +11,14 @@ Steps, each timed:
 1. An embedded store (SQLite + DuckDB mirror) gets Venezuela's 24 states, municipalities
    and the facilities (`convenio orgunits load`), 50 elements, a data set, and the
    indicator "consultations per 1,000 people registered" (`convenio metadata load`).
-2. DuckDB generates the values (element, period, unit, combo, mission ids and millionths)
-   and writes them to CSV and to Parquet.
-3. Import rate into the embedded analytics store: DuckDB's `read_csv` and `read_parquet`
-   into the mirror's `data_values` (the bulk path; the SQLite record does not get these
-   rows — 100 M rows through SQLite is not what the embedded default is for).
+2. DuckDB generates the values and writes them as DHIS2 CSV (`dataelement, period,
+   orgunit, categoryoptioncombo, attributeoptioncombo, value`, ids as in the catalog) and
+   as Parquet with the same columns (all text).
+3. Import rate into the embedded store: the real `convenio data import --bulk` service
+   (`convenio.services.bulk_import.import_bulk`: every row checked set-wise in DuckDB,
+   new periods registered, values stored in the DuckDB file's `bulk_values`), from CSV
+   into one store and from Parquet into another; then the Parquet file again (every row
+   found stored already: nothing written).
 4. The pivot of the indicator by state × month over all values on the mirror: the SQL
    alone, and end to end through `convenio.services.analytics.query`.
 5. The same rows COPYed into PostgreSQL's `data_values` (DHIS2's shape: integer keys,
@@ -43,7 +46,7 @@ from sqlalchemy import text
 
 from convenio.analytics import PivotSpec, pivot_sql
 from convenio.periods import PeriodType, parse_period, periods_between
-from convenio.services import mission_data, missions
+from convenio.services import bulk_import, mission_data, missions
 from convenio.services.analytics import query
 from convenio.store import Store
 from convenio.store.missions_tables import category_option_combos, data_elements, org_units
@@ -100,30 +103,42 @@ def metadata_yaml(elements: int, disaggregated: int) -> str:
 def generate(
     con: duckdb.DuckDBPyConnection,
     out: Path,
-    units: list[int],
-    months: list[int],
-    combos: list[tuple[int, int]],
+    units: dict[str, int],
+    months: dict[str, int],
+    combos: list[tuple[str, int, str, int]],
     mission: int,
     for_postgres: bool = True,
 ) -> int:
-    """Write every value to values.csv and values.parquet (and values_pg.csv, with the
-    columns PostgreSQL's table wants); the number of values."""
-    con.execute("CREATE OR REPLACE TEMP TABLE f AS SELECT unnest(?::INTEGER[]) AS unit_id", [units])
+    """Write every value to values.csv and values.parquet (DHIS2's columns, uids) and to
+    values_pg.csv (PostgreSQL's table: integer ids, millionths); the number of values."""
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE m AS SELECT unnest(?::INTEGER[]) AS period_id", [months]
+        "CREATE OR REPLACE TEMP TABLE f AS SELECT unnest(?::VARCHAR[]) AS ou, "
+        "unnest(?::INTEGER[]) AS unit_id",
+        [list(units), list(units.values())],
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE e AS SELECT unnest(?::INTEGER[]) AS element_id, "
+        "CREATE OR REPLACE TEMP TABLE m AS SELECT unnest(?::VARCHAR[]) AS pe, "
+        "unnest(?::INTEGER[]) AS period_id",
+        [list(months), list(months.values())],
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE e AS SELECT unnest(?::VARCHAR[]) AS de, "
+        "unnest(?::INTEGER[]) AS element_id, unnest(?::VARCHAR[]) AS coc, "
         "unnest(?::INTEGER[]) AS coc_id",
-        [[c[0] for c in combos], [c[1] for c in combos]],
+        [list(c) for c in zip(*combos, strict=True)],
     )
+    number = "(hash(f.unit_id, m.period_id, e.element_id, e.coc_id) % 500 + 1)::BIGINT"
+    dhis2 = (
+        "SELECT e.de AS dataelement, m.pe AS period, f.ou AS orgunit, "
+        "e.coc AS categoryoptioncombo, 'BARRIO_ADENTRO' AS attributeoptioncombo, "
+        f"{number}::VARCHAR AS value FROM m, f, e"
+    )
+    con.execute(f"COPY ({dhis2}) TO '{out / 'values.csv'}' (HEADER true)")
+    con.execute(f"COPY ({dhis2}) TO '{out / 'values.parquet'}' (FORMAT parquet)")
     select = (
         f"SELECT e.element_id, m.period_id, f.unit_id, e.coc_id, {mission} AS aoc_id, "
-        "(hash(f.unit_id, m.period_id, e.element_id, e.coc_id) % 500 + 1)::BIGINT * 1000000 "
-        "AS value_num FROM m, f, e"
+        f"{number} * 1000000 AS value_num FROM m, f, e"
     )
-    con.execute(f"COPY ({select}) TO '{out / 'values.csv'}' (HEADER false)")
-    con.execute(f"COPY ({select}) TO '{out / 'values.parquet'}' (FORMAT parquet)")
     # PostgreSQL's data_values also wants the text value and the audit columns.
     if for_postgres:
         con.execute(
@@ -154,9 +169,9 @@ def months_of(args: argparse.Namespace) -> list[Any]:
 
 def keys(
     store: Store, args: argparse.Namespace
-) -> tuple[list[int], list[int], list[tuple[int, int]], int]:
-    """Facility ids, month ids (registered in the store and its mirror), element × combo
-    ids, and the mission id."""
+) -> tuple[dict[str, int], dict[str, int], list[tuple[str, int, str, int]], int]:
+    """Facility uids → ids, month uids → ids (registered in the store and its mirror),
+    element × combo uids and ids, and the mission id."""
     with store.unit_of_work(write=True) as uow:
         repo = uow.missions
         period_ids, new_rows = repo.values.period_ids(months_of(args))
@@ -169,13 +184,13 @@ def keys(
         cocs = repo.ids(category_option_combos)
         mission = repo.ids(missions_table)
         catalog = repo.catalog()
-    facilities = sorted(i for uid, i in units.items() if uid.startswith("F"))
+    facilities = {uid: i for uid, i in sorted(units.items()) if uid.startswith("F")}
     combos = [
-        (elements[e.uid], cocs[oc.uid])
+        (e.uid, elements[e.uid], oc.uid, cocs[oc.uid])
         for e in catalog.elements.values()
         for oc in catalog.option_combos_of(e.combo)
     ]
-    months = [period_ids[p.id] for p in months_of(args)]
+    months = {p.id: period_ids[p.id] for p in months_of(args)}
     return facilities, months, combos, mission["BARRIO_ADENTRO"]
 
 
@@ -238,31 +253,32 @@ def main() -> None:
         f"{len(combos)} element combos"
     )
 
+    def bulk(target: Store, path: Path) -> Any:
+        with target.unit_of_work(write=True) as uow:
+            return bulk_import.import_bulk(uow, path, today=date(FIRST_YEAR + args.years, 1, 1))
+
+    result, csv_s = timed(
+        "`data import --bulk` of the CSV (checked in DuckDB, stored in the DuckDB file)",
+        lambda: bulk(store, work / "values.csv"),
+    )
+    assert result.added == n, result
+    (work / "pq").mkdir(exist_ok=True)
+    pq_store = build_store(f"sqlite:///{work / 'pq' / 'convenio.db'}", work / "pq", args)
+    assert keys(pq_store, args) == (facilities, months, combos, mission), "same ids"
+    result, parquet_s = timed(
+        "`data import --bulk` of the Parquet file (into a second store)",
+        lambda: bulk(pq_store, work / "values.parquet"),
+    )
+    assert result.added == n, result
+    result, again_s = timed(
+        "`data import --bulk` of the Parquet file again (all stored already)",
+        lambda: bulk(pq_store, work / "values.parquet"),
+    )
+    assert result.unchanged == n, result
+    pq_store.close()
     with store.unit_of_work() as uow:
         mirror = uow.missions.mirror
-        version = uow.missions.data_version()
     assert mirror is not None
-    con = duckdb.connect(str(mirror.path))
-    con.execute("CREATE TABLE csv_load AS SELECT * FROM data_values LIMIT 0")
-    _, csv_s = timed(
-        "import CSV into the mirror",
-        lambda: con.execute(
-            f"INSERT INTO csv_load SELECT * FROM read_csv('{work / 'values.csv'}', header = false, "
-            "columns = {'element_id': 'INTEGER', 'period_id': 'INTEGER', 'unit_id': 'INTEGER', "
-            "'coc_id': 'INTEGER', 'aoc_id': 'INTEGER', 'value_num': 'BIGINT'})"
-        ),
-    )
-    con.execute("DROP TABLE csv_load")
-    _, parquet_s = timed(
-        "import Parquet into the mirror",
-        lambda: con.execute(
-            f"INSERT INTO data_values SELECT * FROM read_parquet('{work / 'values.parquet'}')"
-        ),
-    )
-    con.execute("DELETE FROM mirror_state")
-    con.execute("INSERT INTO mirror_state VALUES (?)", [version])
-    con.execute("CHECKPOINT")
-    con.close()
 
     with store.unit_of_work() as uow:
         element_ids = uow.missions.ids(data_elements)
@@ -360,8 +376,9 @@ def main() -> None:
     print("\nsummary")
     print(f"  values: {n:,}")
     print(
-        f"  import into the embedded store (DuckDB mirror): CSV {n / csv_s:,.0f} values/s, "
-        f"Parquet {n / parquet_s:,.0f} values/s"
+        f"  `data import --bulk` into the embedded store: CSV {n / csv_s:,.0f} values/s, "
+        f"Parquet {n / parquet_s:,.0f} values/s, Parquet again (nothing new) "
+        f"{n / again_s:,.0f} values/s"
     )
     print(f"  validated `data import`: {sample / import_s:,.0f} values/s")
     print(f"  pivot by state × month, DuckDB: {duck_sql_s:.3f} s SQL, {service_s:.3f} s end to end")
