@@ -13,13 +13,13 @@ import duckdb
 import pytest
 
 from convenio.analytics import ResultRow
-from convenio.errors import InputError
+from convenio.errors import ConflictError, InputError
 from convenio.services import mission_data, missions
 from convenio.services.analytics import query
 from convenio.services.bulk_import import POSTGRES_REFUSAL, import_bulk
 from convenio.store import Store, UnitOfWork
 from tests.integration.test_analytics import QUERIES, answers, generated_values
-from tests.missions_data import HEADER, MOVED_CSV, TODAY, load_sample, write
+from tests.missions_data import HEADER, METADATA_YAML, MOVED_CSV, TODAY, load_sample, write
 
 DAY = date.fromisoformat(TODAY)
 GEN_DAY = date(2005, 1, 1)
@@ -292,3 +292,24 @@ def test_a_mirror_of_the_old_layout_is_rebuilt(store: Store, tmp_path: Path) -> 
         missions.ensure_mirror(uow)
     assert answers(store) == expected
     assert mirror.query("SELECT count(*) FROM mirrored_values") == [(4,)]
+
+
+def test_metadata_that_bulk_values_depend_on_cannot_change(store: Store, tmp_path: Path) -> None:
+    bulk(store, write(tmp_path, "small.csv", SMALL))
+    number = "{id: WAIT_DAYS, name: Days waited for surgery, valueType: NUMBER}"
+    assert number in METADATA_YAML
+    retyped = METADATA_YAML.replace(number, number.replace("NUMBER", "PERCENTAGE"))
+    with (
+        store.unit_of_work(write=True) as uow,
+        pytest.raises(ConflictError, match="WAIT_DAYS has 1 stored value"),
+    ):
+        missions.load_metadata(uow, write(tmp_path, "retyped.yaml", retyped))
+    # CONSULT's two values use F_A15P and M_A15P: its combo cannot lose its age category.
+    consult = "{id: CONSULT, name: Consultations, valueType: INTEGER, categoryCombo: SEX_AGE}"
+    assert consult in METADATA_YAML
+    recombined = METADATA_YAML.replace(consult, consult.replace("SEX_AGE", "SEX"))
+    with (
+        store.unit_of_work(write=True) as uow,
+        pytest.raises(ConflictError, match="CONSULT has 2 stored value"),
+    ):
+        missions.load_metadata(uow, write(tmp_path, "recombined.yaml", recombined))

@@ -21,7 +21,7 @@ from convenio.periods import Period, parse_period
 from convenio.store.analytics_mirror import BULK_TABLE, AnalyticsMirror
 from convenio.store.values_repo import Key, from_millis
 
-__all__ = ["bulk_count", "bulk_export", "bulk_stored", "temp_ids", "value_text"]
+__all__ = ["bulk_count", "bulk_export", "bulk_stored", "bulk_usage", "temp_ids", "value_text"]
 
 _ONE = 10**VALUE_SCALE
 _KEY = ("element_id", "period_id", "unit_id", "coc_id", "aoc_id")
@@ -51,6 +51,19 @@ def bulk_count(mirror: AnalyticsMirror | None) -> int:
     if mirror is None or not mirror.has_bulk():
         return 0
     return int(mirror.query(f"SELECT COUNT(*) FROM {BULK_TABLE}")[0][0])
+
+
+def bulk_usage(mirror: AnalyticsMirror | None) -> tuple[dict[int, int], set[int]]:
+    """Bulk values per element id, and the option combo ids they use: what metadata may
+    not change under them."""
+    if mirror is None or not mirror.has_bulk():
+        return {}, set()
+    with mirror.reading() as con:
+        per_element = con.execute(
+            f"SELECT element_id, COUNT(*) FROM {BULK_TABLE} GROUP BY element_id"
+        ).fetchall()
+        combos = con.execute(f"SELECT DISTINCT coc_id FROM {BULK_TABLE}").fetchall()
+    return {int(e): int(n) for e, n in per_element}, {int(c) for (c,) in combos}
 
 
 def bulk_stored(mirror: AnalyticsMirror | None, keys: Sequence[Key]) -> dict[Key, int]:

@@ -22,6 +22,7 @@ from convenio.missions import (
     OrgUnitVersion,
 )
 from convenio.store.analytics_mirror import AnalyticsMirror, mirror_path
+from convenio.store.bulk_values import bulk_usage
 from convenio.store.catalog_repo import read_catalog, write_catalog
 from convenio.store.missions_tables import (
     category_option_combos,
@@ -150,22 +151,36 @@ class MissionsRepository:
         write_catalog(self.conn, catalog)
 
     def used_option_combos(self) -> set[str]:
-        """Option combos (uids) that some stored data value uses."""
+        """Option combos (uids) that some stored data value uses, bulk values included."""
         coc = category_option_combos
         query = select(coc.c.uid).where(
             coc.c.id.in_(select(data_values.c.coc_id).distinct().scalar_subquery())
         )
-        return set(self.conn.execute(query).scalars())
+        used = set(self.conn.execute(query).scalars())
+        _, bulk_combos = bulk_usage(self.mirror)
+        if bulk_combos:
+            uids = {id_: uid for uid, id_ in self.ids(coc).items()}
+            used |= {uids[c] for c in bulk_combos if c in uids}
+        return used
 
     def element_usage(self) -> dict[str, int]:
-        """Number of stored values per element uid (elements with values only)."""
+        """Number of stored values per element uid (elements with values only), bulk
+        values included."""
         e = data_elements
         query = (
             select(e.c.uid, func.count())
             .select_from(data_values.join(e, e.c.id == data_values.c.element_id))
             .group_by(e.c.uid)
         )
-        return {uid: int(n) for uid, n in self.conn.execute(query)}
+        usage = {uid: int(n) for uid, n in self.conn.execute(query)}
+        bulk, _ = bulk_usage(self.mirror)
+        if bulk:
+            uids = {id_: uid for uid, id_ in self.ids(e).items()}
+            for element_id, count in bulk.items():
+                uid = uids.get(element_id)
+                if uid is not None:
+                    usage[uid] = usage.get(uid, 0) + count
+        return usage
 
     # -- lock exceptions -----------------------------------------------------------------
 
