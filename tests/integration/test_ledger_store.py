@@ -723,3 +723,35 @@ def test_migrating_twice_is_a_no_op(based: Store) -> None:
     assert snapshot(based) == before
     with based.unit_of_work() as uow:
         assert svc.verify(uow).transactions == 3
+
+
+def test_day_magnitudes_bound_the_stored_totals_without_overflowing(store: Store) -> None:
+    """The quick storage-limit check sums magnitudes in SQL: it must bound the true sum
+    from above, and not overflow 64 bits while summing near the limit."""
+    from convenio.ledger import Posting, Transaction
+    from convenio.ledger.parse import Located
+
+    with store.unit_of_work(write=True) as uow:
+        svc.open_accounts(
+            uow, [LocatedAccount(AccountSpec(n, "USD"), "t", None) for n in ("VEN/a", "CUB/b")]
+        )
+    # One day each; the balance stays within 64 bits, the sum of magnitudes (over 2**64) not.
+    amounts = [2**62 + 12_345, -(2**62 + 2**61), 2**62 + 2**61 - 12_342, 3_000_000]
+    for i, amount in enumerate(amounts):
+        txn = Transaction(
+            f"t{i}",
+            date(2020, i + 1, 1),
+            "",
+            (Posting("VEN/a", amount, "USD"), Posting("CUB/b", -amount, "USD")),
+        )
+        with store.unit_of_work(write=True) as uow:
+            svc.post(uow, [Located(txn, "t", None, (None, None))])
+    true = sum(abs(a) for a in amounts)
+    assert true > 2**63
+    with store.unit_of_work() as uow:
+        ids = uow.ledger.account_ids()
+        found = uow.ledger.day_magnitudes_since([ids["VEN/a"], ids["CUB/b"]], date(2020, 1, 1))
+        later = uow.ledger.day_magnitudes_since([ids["VEN/a"]], date(2020, 4, 1))
+    for name in ("VEN/a", "CUB/b"):
+        assert true <= found[ids[name]] <= true + len(amounts) * 2**20
+    assert 3_000_000 <= later[ids["VEN/a"]] <= 3_000_000 + 2**20

@@ -35,7 +35,7 @@ from convenio.ledger.parse import (
     parse_csv,
     parse_json,
 )
-from convenio.ledger.validate import first_bound_break
+from convenio.ledger.validate import MAX_AMOUNT, first_bound_break
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros, to_micros
 
@@ -300,21 +300,41 @@ def _chain(
 def _bound_problems(
     uow: UnitOfWork, specs: dict[str, AccountSpec], fresh: Sequence[tuple[Located, str]]
 ) -> list[Problem]:
-    """Bounds and storage limits of every account the new postings touch."""
+    """Bounds and storage limits of every account the new postings touch.
+
+    Accounts with a floor or a ceiling are walked day by day. Others only need their
+    totals to fit in 64 bits: an account whose opening balance, stored day totals and new
+    amounts add up, in magnitude, to no more than `MAX_AMOUNT` cannot overflow any of them
+    and is not walked — the common case, read with one aggregate query."""
+    if not fresh:
+        return []
+    magnitude: dict[str, int] = defaultdict(int)
+    earliest = min(item.txn.date for item, _ in fresh)
+    for item, _ in fresh:
+        for p in item.txn.postings:
+            magnitude[p.account] += abs(p.amount)
+    ids = uow.ledger.account_ids()
+    # One read for all accounts: balances at the end of the year before the earliest new
+    # day, and the stored day totals from that year on (the walk checks year totals too).
+    first = date(earliest.year, 1, 1)
+    opening = uow.ledger.balances(as_of=first - timedelta(days=1))
+    stored_size = uow.ledger.day_magnitudes_since([ids[n] for n in magnitude], first)
+    walked = {
+        name
+        for name, new in magnitude.items()
+        if specs[name].floor is not None
+        or specs[name].ceiling is not None
+        or abs(opening.get(ids[name], 0)) + stored_size.get(ids[name], 0) + new > MAX_AMOUNT
+    }
+    if not walked:
+        return []
     touched: dict[str, list[tuple[date, int, tuple[Located, int]]]] = defaultdict(list)
     for item, _ in fresh:
         for i, p in enumerate(item.txn.postings):
-            touched[p.account].append((item.txn.date, p.amount, (item, i)))
-    if not touched:
-        return []
-    ids = uow.ledger.account_ids()
+            if p.account in walked:
+                touched[p.account].append((item.txn.date, p.amount, (item, i)))
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    # One read for all accounts: balances at the end of the year before the earliest new
-    # day, and the stored day totals from that year on (the walk checks year totals too).
-    first = date(min(day for new in touched.values() for day, _, _ in new).year, 1, 1)
-    wanted = [ids[name] for name in touched]
-    opening = uow.ledger.balances(as_of=first - timedelta(days=1))
-    stored = uow.ledger.day_totals_since(wanted, first)
+    stored = uow.ledger.day_totals_since([ids[name] for name in touched], first)
     problems = []
     for name, new in touched.items():
         spec = specs[name]

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text, union_all
+from sqlalchemy import func, literal_column, select, text, union_all
 from sqlalchemy.engine import Connection
 
 from convenio.ledger import (
@@ -386,6 +386,24 @@ class LedgerRepository:
             for r in rows:
                 found[r.account_id].append((r.day, r.amount))
         return dict(found)
+
+    def day_magnitudes_since(self, account_ids: Sequence[int], day: date) -> dict[int, int]:
+        """Per account, an upper bound of the sum of the magnitudes of its stored day totals
+        from `day` on. Summed in steps of 2**20 minor units, rounded up, so that the SQL sum
+        itself cannot overflow 64 bits (SQLite raises on overflow)."""
+        d = account_days.c
+        step = 2**20
+        whole_steps = literal_column(str(step))  # integer division on both backends
+        found: dict[int, int] = {}
+        for start in range(0, len(account_ids), ID_CHUNK):
+            steps = func.sum(func.abs(d.amount).op("/")(whole_steps))
+            rows = self.conn.execute(
+                select(d.account_id, steps, func.count())
+                .where(d.account_id.in_(account_ids[start : start + ID_CHUNK]), d.day >= day)
+                .group_by(d.account_id)
+            )
+            found.update((account, (int(steps) + int(n)) * step) for account, steps, n in rows)
+        return found
 
     # -- integrity ---------------------------------------------------------------------
 
