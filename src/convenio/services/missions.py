@@ -27,6 +27,7 @@ from convenio.missions import (
     parse_orgunits_csv,
 )
 from convenio.periods import parse_period
+from convenio.services.mirror_sync import rebuild_copy
 from convenio.store import UnitOfWork
 from convenio.store.analytics_mirror import MirrorWriter
 from convenio.store.missions_tables import org_units
@@ -86,16 +87,6 @@ def read_text(path: Path) -> str:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
 
 
-def _rebuild(uow: UnitOfWork, writer: MirrorWriter, version: int) -> None:
-    repo = uow.missions
-    writer.replace_all(
-        version,
-        repo.values.mirror_period_rows(),
-        repo.ancestor_rows(),
-        repo.values.mirror_value_rows(),
-    )
-
-
 def commit_with_mirror(
     uow: UnitOfWork, before: int, after: int, apply: Callable[[MirrorWriter], None]
 ) -> None:
@@ -114,7 +105,7 @@ def commit_with_mirror(
             apply(writer)
             writer.set_version(after)
         else:
-            _rebuild(uow, writer, after)
+            rebuild_copy(uow, writer, after)
         uow.commit()
 
 
@@ -126,7 +117,7 @@ def ensure_mirror(uow: UnitOfWork) -> None:
     version = uow.missions.data_version()
     if mirror.version() != version:
         with mirror.writing() as writer:
-            _rebuild(uow, writer, version)
+            rebuild_copy(uow, writer, version)
 
 
 def load_org_units(uow: UnitOfWork, path: Path, effective: date) -> OrgUnitsResult:

@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, literal_column, select, text, union_all
+from sqlalchemy import BigInteger, func, literal_column, select, text, union_all
 from sqlalchemy.engine import Connection
 
 from convenio.ledger import (
@@ -393,7 +393,7 @@ class LedgerRepository:
         itself cannot overflow 64 bits (SQLite raises on overflow)."""
         d = account_days.c
         step = 2**20
-        whole_steps = literal_column(str(step))  # integer division on both backends
+        whole_steps = literal_column(str(step), BigInteger)  # integer division, both backends
         found: dict[int, int] = {}
         for start in range(0, len(account_ids), ID_CHUNK):
             steps = func.sum(func.abs(d.amount).op("/")(whole_steps))
