@@ -19,7 +19,7 @@ unit's minor step (0.001 bbl, 0.01 person-month), amounts integers of cents, pri
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -35,8 +35,10 @@ from convenio.demo.headcounts import (
     from_deployments,
     headcount,
     is_converted,
+    month_end,
     services_deliveries,
 )
+from convenio.demo.headcounts import months as _months
 from convenio.demo.prices import SERIES, apportion, monthly_prices
 from convenio.financing import Delivery, PricePoint, PriceSeries, split_invoice, value_delivery
 from convenio.financing.claims import Payment
@@ -167,17 +169,8 @@ Valuer = Callable[[Delivery], int]
 """The value of a delivery by the terms, in cents."""
 
 
-def _months(first: date, last: date) -> Iterator[date]:
-    """The first day of every month from `first`'s to `last`'s."""
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        yield date(year, month, 1)
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-
-
 def _days_in(month: date) -> int:
-    after = date(month.year + month.month // 12, month.month % 12 + 1, 1)
-    return (after - month).days
+    return month_end(month).day
 
 
 def _month_index(month: date) -> int:
