@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from convenio.cli.main import app
 from convenio.settings import get_settings
 from tests.cases_data import EVENTS_CSV, KEY, PEOPLE_CSV, SECRETS
+from tests.e2e.cli import ok
 from tests.missions_data import ORG_UNITS_CSV
 
 
@@ -30,11 +31,6 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
     get_settings.cache_clear()
     yield CliRunner()
     get_settings.cache_clear()
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
 
 
 def test_without_a_key_personal_data_exits_2(runner: CliRunner) -> None:

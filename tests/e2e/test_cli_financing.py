@@ -13,16 +13,13 @@ import csv
 import io
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from convenio.cli.main import app
 from convenio.examples import EXAMPLES
-from convenio.settings import get_settings
+from tests.e2e.cli import Run, ok, one_line
 
 EXAMPLE = (EXAMPLES / "cuba-venezuela.yaml").read_text(encoding="utf-8")
 
@@ -70,36 +67,6 @@ CARRIED = NET - CASH  # 272.45 − 163.47 = 108.98 M USD
 def usd(cents: int) -> str:
     whole, part = divmod(cents, 100)
     return f"{whole}.{part:02d}"
-
-
-class Run(Protocol):
-    def __call__(self, *args: str) -> Result: ...
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """`run("settle", "2011Q4")`: the CLI in `tmp_path`, on its own embedded store."""
-    monkeypatch.setenv("CONVENIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CONVENIO_DATABASE_URL", "")
-    monkeypatch.setenv("COLUMNS", "1000")  # no wrapping of messages by rich
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, list(args))
-
-    yield invoke
-    get_settings.cache_clear()
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def write(name: str, content: str) -> str:

@@ -6,15 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from convenio.cli.main import app
-from convenio.settings import get_settings
+from tests.e2e.cli import Run, ok, one_line
 
 HEADER = "txn_id,date,account,amount,unit,description\n"
 JOURNAL_CSV = HEADER + (
@@ -45,36 +41,6 @@ ACCOUNTS_CSV = (
     "CUB/services/provided,person-month,income,,\n"
     "VEN/services/received,person-month,expense,,\n"
 )
-
-
-class Run(Protocol):
-    def __call__(self, *args: str) -> Result: ...
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    """`run("ledger", "post", "j.csv")`: the CLI in `tmp_path`, on its own embedded store."""
-    monkeypatch.setenv("CONVENIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CONVENIO_DATABASE_URL", "")
-    monkeypatch.setenv("COLUMNS", "1000")  # no wrapping of messages by rich
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-
-    def invoke(*args: str) -> Result:
-        return runner.invoke(app, list(args))
-
-    yield invoke
-    get_settings.cache_clear()
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 def balances(run: Run, *options: str) -> dict[str, tuple[str, str]]:

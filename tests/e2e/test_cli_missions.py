@@ -7,41 +7,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Protocol
 
 import pytest
-from typer.testing import CliRunner, Result
 
-from convenio.cli.main import app
-from convenio.settings import get_settings
+from tests.e2e.cli import Run, ok, one_line
 from tests.missions_data import HEADER, METADATA_YAML, MOVED_CSV, ORG_UNITS_CSV, TODAY, VALUES_CSV
-
-
-class Run(Protocol):
-    def __call__(self, *args: str) -> Result: ...
-
-
-@pytest.fixture
-def run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Run]:
-    monkeypatch.setenv("CONVENIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("CONVENIO_DATABASE_URL", "")
-    monkeypatch.setenv("COLUMNS", "1000")
-    monkeypatch.chdir(tmp_path)
-    get_settings.cache_clear()
-    runner = CliRunner()
-    yield lambda *args: runner.invoke(app, list(args))
-    get_settings.cache_clear()
-
-
-def ok(result: Result) -> str:
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return result.stdout
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @pytest.fixture
