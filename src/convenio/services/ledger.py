@@ -314,8 +314,8 @@ def _bound_problems(
         for p in item.txn.postings:
             magnitude[p.account] += abs(p.amount)
     ids = uow.ledger.account_ids()
-    # One read for all accounts: balances at the end of the year before the earliest new
-    # day, and the stored day totals from that year on (the walk checks year totals too).
+    # From the first day of the earliest new day's year (the walk checks year totals
+    # too): one read of the balances before it, one aggregate of the day totals since.
     first = date(earliest.year, 1, 1)
     opening = uow.ledger.balances(as_of=first - timedelta(days=1))
     stored_size = uow.ledger.day_magnitudes_since([ids[n] for n in magnitude], first)
@@ -334,6 +334,7 @@ def _bound_problems(
             if p.account in walked:
                 touched[p.account].append((item.txn.date, p.amount, (item, i)))
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    # The walked accounts' day totals themselves, in one read.
     stored = uow.ledger.day_totals_since([ids[name] for name in touched], first)
     problems = []
     for name, new in touched.items():

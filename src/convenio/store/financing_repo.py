@@ -30,6 +30,7 @@ from convenio.store.financing_tables import (
     terms_documents,
     tranches,
 )
+from convenio.store.ledger_repo import driver_day
 from convenio.terms import ItemKind, LoanTerms
 
 __all__ = ["FinancingRepository", "RunRow", "TermsDocument"]
@@ -219,19 +220,15 @@ class FinancingRepository:
         """Insert claims in bulk. Through the driver: a tranche brings a claim for each of
         its installments and interest periods, and SQLAlchemy's per-row parameter
         processing cost more than the insert itself."""
-        sqlite = self.conn.dialect.name == "sqlite"
-
-        def day(value: date) -> Any:  # SQLite's date adapter is deprecated: ISO text
-            return value.isoformat() if sqlite else value
-
+        dialect = self.conn.dialect.name
         rows = [
-            (c.id, c.creditor, c.debtor, c.type.value, c.amount, c.currency, day(c.issued),
-             day(c.due), c.source)
+            (c.id, c.creditor, c.debtor, c.type.value, c.amount, c.currency,
+             driver_day(dialect, c.issued), driver_day(dialect, c.due), c.source)
             for c in new
         ]  # fmt: skip
         if not rows:
             return
-        ph = ", ".join(["?" if sqlite else "%s"] * len(_CLAIM_COLUMNS))
+        ph = ", ".join(["?" if dialect == "sqlite" else "%s"] * len(_CLAIM_COLUMNS))
         self.conn.exec_driver_sql(
             f"INSERT INTO claims ({', '.join(_CLAIM_COLUMNS)}) VALUES ({ph})", rows
         )

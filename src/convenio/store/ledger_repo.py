@@ -58,6 +58,12 @@ def _iso_day(day: date) -> str:
     return day.isoformat()
 
 
+def driver_day(dialect: str, day: date) -> Any:
+    """A date as the driver of `dialect` takes it in raw SQL: ISO text for SQLite (whose
+    date adapters are deprecated), the date itself elsewhere."""
+    return _iso_day(day) if dialect == "sqlite" else day
+
+
 @lru_cache(maxsize=65_536)
 def _stored_date(value: date | str) -> date:
     """A date column as the driver returns it: ISO text from SQLite, a date elsewhere."""
@@ -174,8 +180,7 @@ class LedgerRepository:
         return found
 
     def _day(self, day: date) -> Any:
-        """A date as the driver takes it: ISO text for SQLite (whose adapters are deprecated)."""
-        return _iso_day(day) if self.dialect == "sqlite" else day
+        return driver_day(self.dialect, day)
 
     def append(self, records: Sequence[RecordedTransaction], digests: Sequence[str]) -> None:
         """Append recorded transactions (already chained) with their content digests."""
