@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
 )
 
+from convenio.ledger.validate import MAX_ACCOUNT, MAX_ID, MAX_KIND, MAX_PARTY
+
 __all__ = [
     "account_days",
     "account_years",
@@ -56,8 +58,8 @@ accounts = Table(
     "accounts",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("name", String(200), nullable=False, unique=True),
-    Column("party", String(64), nullable=False, index=True),
+    Column("name", String(MAX_ACCOUNT), nullable=False, unique=True),
+    Column("party", String(MAX_PARTY), nullable=False, index=True),
     Column("unit", String(24), ForeignKey("units.code"), nullable=False),
     Column("kind", String(16), nullable=False),
     Column("floor", BigInteger, nullable=True),
@@ -69,14 +71,14 @@ transactions = Table(
     "transactions",
     metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
-    Column("id", String(200), nullable=False, unique=True),
+    Column("id", String(MAX_ID), nullable=False, unique=True),
     Column("date", Date, nullable=False),
     Column("recorded_at", BigInteger, nullable=False, index=True),
-    Column("kind", String(40), nullable=False),
+    Column("kind", String(MAX_KIND), nullable=False),
     Column("description", Text, nullable=False),
     Column("source", Text, nullable=False),
     Column("metadata", Text, nullable=False),
-    Column("reverses", String(200), nullable=True, index=True),
+    Column("reverses", String(MAX_ID), nullable=True, index=True),
     Column("digest", String(64), nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
