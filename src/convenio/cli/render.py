@@ -1,0 +1,323 @@
+"""How every command shows figures: one formatting of amounts, quantities and rates, and
+one table renderer that never cuts a number or an id.
+
+Commands build a `Listing` (a title, its columns, rows of typed cells, a reason to give
+when there are no rows) and hand it to `emit`, which prints it for people (a table, or
+one record per block when the table is wider than the console), as JSON or as CSV.
+Cells are typed so that each output gets what it needs from the same value:
+
+| cell | people | JSON | CSV |
+|---|---|---|---|
+| `Amount(minor, scale, unit)` | `112,394,511.65 USD` | `"112394511.65"` | `112394511.65` |
+| `Rate(Decimal("0.015"))` | `1.5 %` | `"0.015"` (a fraction) | `0.015` |
+| `int` | `1,234` | `1234` | `1234` |
+| `Decimal` | `1,234.5` | `"1234.5"` | `1234.5` |
+| `date` | `2011-12-31` | `"2011-12-31"` | `2011-12-31` |
+| `bool` | `yes` / `no` | `true` / `false` | `true`/`false` |
+| `None` | (empty) | `null` | (empty) |
+| `str` | as is | as is | as is |
+
+Nothing here uses `float`: amounts are integers of the unit's smallest step and rates
+exact `Decimal` fractions, so every figure printed is the ledger's figure to the last digit.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import IO, Literal, NamedTuple
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+__all__ = [
+    "Amount",
+    "Cell",
+    "Column",
+    "Format",
+    "Listing",
+    "Rate",
+    "emit",
+    "format_amount",
+    "format_decimal",
+    "format_rate",
+    "human",
+    "json_value",
+    "output_format",
+    "plain",
+    "plain_amount",
+    "print_fields",
+    "print_listing",
+    "write_csv",
+]
+
+
+class Amount(NamedTuple):
+    """An exact amount or quantity: `minor` smallest steps of a unit of `scale` decimals."""
+
+    minor: int
+    scale: int
+    unit: str = ""
+
+
+class Rate(NamedTuple):
+    """A rate as the exact fraction the terms state (``Decimal("0.02")`` is 2 %)."""
+
+    fraction: Decimal
+
+
+Cell = Amount | Rate | int | Decimal | date | bool | str | None
+Format = Literal["table", "json", "csv"]
+
+
+def plain_amount(minor: int, scale: int) -> str:
+    """The exact decimal text of an amount, no separators: ``112394511.65``."""
+    sign = "-" if minor < 0 else ""
+    digits = str(abs(minor))
+    if not scale:
+        return sign + digits
+    digits = digits.zfill(scale + 1)
+    return f"{sign}{digits[:-scale]}.{digits[-scale:]}"
+
+
+def format_amount(minor: int, scale: int, unit: str = "") -> str:
+    """An amount for people: thousands separated, every decimal of the unit, the unit
+    after it (``112,394,511.65 USD``, ``1,234.500 bbl``, ``-0.05 USD``)."""
+    text = plain_amount(minor, scale)
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, frac = text.lstrip("-").partition(".")
+    grouped = f"{sign}{int(whole):,}{dot}{frac}"
+    return f"{grouped} {unit}" if unit else grouped
+
+
+def _exact(value: Decimal) -> str:
+    """The shortest exact positional text of a finite `Decimal` (no exponent, no
+    trailing zeros after the point): ``Decimal("1.50")`` → ``1.5``, ``1E+1`` → ``10``."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text
+
+
+def format_decimal(value: Decimal, grouping: bool = True) -> str:
+    """An exact decimal for people, thousands separated: ``1,234.5``."""
+    text = _exact(value)
+    if not grouping:
+        return text
+    sign = "-" if text.startswith("-") else ""
+    whole, dot, frac = text.lstrip("-").partition(".")
+    return f"{sign}{int(whole):,}{dot}{frac}"
+
+
+def format_rate(fraction: Decimal) -> str:
+    """A rate given as a fraction, shown as a percent, exactly: ``0.02`` → ``2 %``,
+    ``0.015`` → ``1.5 %``, ``0.0225`` → ``2.25 %``."""
+    return f"{_exact(fraction.scaleb(2))} %"
+
+
+def human(cell: Cell, with_unit: bool = True) -> str:
+    """A cell as people read it (see the module's table)."""
+    if cell is None:
+        return ""
+    if isinstance(cell, Amount):
+        return format_amount(cell.minor, cell.scale, cell.unit if with_unit else "")
+    if isinstance(cell, Rate):
+        return format_rate(cell.fraction)
+    if isinstance(cell, bool):
+        return "yes" if cell else "no"
+    if isinstance(cell, int):
+        return f"{cell:,}"
+    if isinstance(cell, Decimal):
+        return format_decimal(cell)
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return cell
+
+
+def json_value(cell: Cell) -> str | int | bool | None:
+    """A cell in JSON: counts as numbers, amounts, rates and decimals as exact strings."""
+    if cell is None or isinstance(cell, bool | int | str):
+        return cell
+    if isinstance(cell, Amount):
+        return plain_amount(cell.minor, cell.scale)
+    if isinstance(cell, Rate):
+        return _exact(cell.fraction)
+    if isinstance(cell, Decimal):
+        return _exact(cell)
+    return cell.isoformat()
+
+
+def plain(cell: Cell) -> str:
+    """A cell in CSV: exact, no separators, so that the file loads back as it was."""
+    value = json_value(cell)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a listing: `key` names it in JSON and CSV, `header` for people."""
+
+    key: str
+    header: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key.replace("_", " ")
+
+
+@dataclass(slots=True)
+class Listing:
+    """What a command found, ready for any output.
+
+    `empty` says why nothing was found and what would find something; it is printed
+    instead of an empty table (on stderr for JSON and CSV, whose stdout stays parseable).
+    `notes` are lines printed after the table for people only.
+    """
+
+    title: str
+    columns: Sequence[Column]
+    rows: list[Sequence[Cell]] = field(default_factory=list)
+    empty: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, str | int | bool | None]]:
+        """The rows as JSON objects, keyed by the columns' keys."""
+        keys = [c.key for c in self.columns]
+        return [{k: json_value(v) for k, v in zip(keys, row, strict=True)} for row in self.rows]
+
+
+def output_format(as_json: bool, as_csv: bool) -> Format:
+    """The format asked by a command's `--json` / `--csv` flags (both: JSON)."""
+    return "json" if as_json else "csv" if as_csv else "table"
+
+
+def _stdout() -> Console:
+    from convenio.cli.common import console
+
+    return console
+
+
+def _stderr() -> Console:
+    from convenio.cli.common import err_console
+
+    return err_console
+
+
+def write_csv(listing: Listing, out: IO[str]) -> None:
+    """A header row of the column keys, then one row per record, exact and plain."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.key for c in listing.columns])
+    for row in listing.rows:
+        writer.writerow([plain(cell) for cell in row])
+
+
+def emit(
+    listing: Listing, fmt: Format, console: Console | None = None, out: IO[str] | None = None
+) -> None:
+    """Print a listing as a table for people, as JSON or as CSV on stdout."""
+    if fmt == "table":
+        print_listing(listing, console or _stdout())
+        return
+    stream = out or sys.stdout
+    if fmt == "json":
+        stream.write(json.dumps(listing.records(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        write_csv(listing, stream)
+    if not listing.rows and listing.empty:
+        _stderr().print(listing.empty, highlight=False, markup=False, soft_wrap=True)
+
+
+def _unit_of(column: int, rows: Sequence[Sequence[Cell]]) -> str | None:
+    """The one unit of every amount of a column (then the header names it), else None."""
+    units = {cell.unit for row in rows if isinstance(cell := row[column], Amount)}
+    if len(units) != 1:
+        return None
+    others = [row[column] for row in rows if not isinstance(row[column], Amount | None)]
+    return None if others else units.pop() or None
+
+
+def _right(column: int, rows: Sequence[Sequence[Cell]]) -> bool:
+    values = [row[column] for row in rows if row[column] is not None]
+    return bool(values) and all(
+        isinstance(v, Amount | Rate | int | Decimal) and not isinstance(v, bool) for v in values
+    )
+
+
+def print_listing(listing: Listing, console: Console) -> None:
+    """Print a listing for people: its title, then a table if it fits the console's width,
+    else one record per block (``key: value`` lines, a blank line between records).
+
+    No cell is ever cut or given an ellipsis: columns do not wrap, and a table wider than
+    the console is never squeezed but printed as blocks, whose lines the terminal may
+    wrap but never truncate.
+    """
+    say = console.print
+    if listing.title:
+        say(listing.title, highlight=False, markup=False, soft_wrap=True)
+    if not listing.rows:
+        say(listing.empty or "nothing found", highlight=False, markup=False, soft_wrap=True)
+        return
+    units = [_unit_of(i, listing.rows) for i in range(len(listing.columns))]
+    table = Table(show_header=True)
+    for i, column in enumerate(listing.columns):
+        header = f"{column.title} ({units[i]})" if units[i] else column.title
+        table.add_column(
+            header, no_wrap=True, overflow="ignore", justify="right" if _right(i, listing.rows)
+            else "left"
+        )  # fmt: skip
+    texts: list[list[Text]] = [[] for _ in listing.columns]
+    for row in listing.rows:
+        cells = [Text(human(c, with_unit=units[i] is None)) for i, c in enumerate(row)]
+        for i, text in enumerate(cells):
+            texts[i].append(text)
+        table.add_row(*cells)
+    widths = [
+        max(cell_len(str(table.columns[i].header)), *(cell_len(str(t)) for t in texts[i]))
+        for i in range(len(listing.columns))
+    ]
+    # Each column's text, one space of padding either side, one rule between columns.
+    if sum(widths) + 3 * len(widths) + 1 <= console.width:
+        say(table)
+    else:
+        _print_blocks(listing, console)
+    for note in listing.notes:
+        say(note, highlight=False, markup=False, soft_wrap=True)
+
+
+def _print_blocks(listing: Listing, console: Console) -> None:
+    width = max(len(c.title) for c in listing.columns)
+    for n, row in enumerate(listing.rows):
+        if n:
+            console.print()
+        for column, cell in zip(listing.columns, row, strict=True):
+            console.print(
+                f"{column.title + ':':<{width + 1}} {human(cell)}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
+
+
+def print_fields(title: str, fields: Mapping[str, Cell], console: Console | None = None) -> None:
+    """A single record for people: its title, then ``key: value`` lines."""
+    out = console or _stdout()
+    if title:
+        out.print(title, highlight=False, markup=False, soft_wrap=True)
+    width = max((len(k) for k in fields), default=0)
+    for key, cell in fields.items():
+        out.print(
+            f"{key + ':':<{width + 1}} {human(cell)}", highlight=False, markup=False, soft_wrap=True
+        )
