@@ -234,9 +234,12 @@ def parse_json(
 ) -> tuple[list[Located], list[Problem]]:
     """Parse a JSON journal: a list of transactions (numbers are read as exact decimals)."""
     try:
-        doc = json.load(stream, parse_float=Decimal)
+        # Integers too are read as Decimal: `int` refuses text of over 4,300 digits.
+        doc = json.load(stream, parse_float=Decimal, parse_int=Decimal)
     except json.JSONDecodeError as exc:
         return [], [Problem(f"not well-formed JSON: {exc.msg}", name, exc.lineno)]
+    except RecursionError:
+        return [], [Problem("not usable JSON: nested too deeply", name)]
     if not isinstance(doc, list):
         return [], [Problem("expected a list of transactions", name, 1)]
     located: list[Located] = []

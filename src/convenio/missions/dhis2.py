@@ -179,6 +179,8 @@ def parse_json(text: str, file: str) -> tuple[list[RawValue], list[Problem]]:
         return [], [Problem(message, file, exc.lineno)]
     except ValueError as exc:
         return [], [Problem(f"not well-formed JSON: {exc}", file)]
+    except RecursionError:
+        return [], [Problem("not usable JSON: nested too deeply", file)]
     if not isinstance(document, dict):
         return [], [Problem("a dataValueSets document is a JSON object", file, 1)]
     entries = document.get("dataValues")

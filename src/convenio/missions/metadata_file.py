@@ -41,6 +41,7 @@ from convenio.missions.metadata import (
     generated_option_combos,
 )
 from convenio.periods import PeriodType, parse_period
+from convenio.safe_yaml import BoundedLoader
 
 __all__ = ["MetadataDocument", "merge_metadata", "parse_metadata"]
 
@@ -149,8 +150,8 @@ class MetadataDocument(_In):
     targets: list[TargetIn] = []
 
 
-class _ExactLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with floats read as `Decimal` (never float)."""
+class _ExactLoader(BoundedLoader):
+    """PyYAML's safe loader with floats read as `Decimal` (never float), bounded."""
 
     def construct_decimal(self, node: ScalarNode) -> Decimal:
         return Decimal(str(self.construct_scalar(node)).replace("_", ""))
@@ -183,17 +184,21 @@ def _path(loc: tuple[str | int, ...]) -> str:
 
 def parse_metadata(text: str, source: str) -> tuple[MetadataDocument | None, list[Problem]]:
     """The document in `text`, or the problems that prevent reading it (with lines)."""
-    loader = _ExactLoader(text)
+    loader: _ExactLoader | None = None
     try:
+        loader = _ExactLoader(text)
         root = loader.get_single_node()
         data: Any = loader.construct_document(root) if root is not None else {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = None if mark is None else mark.line + 1
+        if isinstance(error, yaml.reader.ReaderError):
+            line = text[: error.position].count("\n") + 1
         detail = getattr(error, "problem", None) or str(error)
         return None, [Problem(f"not well-formed YAML/JSON: {detail}", source, line)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     try:
         document = MetadataDocument.model_validate(data)
     except ValidationError as exc:

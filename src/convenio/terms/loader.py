@@ -28,6 +28,7 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from convenio.errors import InputError, Problem
+from convenio.safe_yaml import BoundedLoader
 from convenio.terms.inherit import Provenance, resolve_versions
 from convenio.terms.model import Agreement, AgreementHeader, AgreementVersion
 from convenio.terms.validate import Finding, check_agreement
@@ -42,8 +43,10 @@ _BOOL_TAG = "tag:yaml.org,2002:bool"
 M = TypeVar("M", bound=BaseModel)
 
 
-class TermsYamlLoader(yaml.SafeLoader):
-    """PyYAML's safe loader with exact numbers: floats are `Decimal`, ints plain decimal."""
+class TermsYamlLoader(BoundedLoader):
+    """PyYAML's safe loader with exact numbers: floats are `Decimal`, ints plain decimal.
+
+    Bounded (`convenio.safe_yaml`): nesting, alias expansion and scalar errors."""
 
     def construct_exact(self, node: ScalarNode) -> Decimal:
         """A YAML float as the `Decimal` of its text; infinities and NaN are refused."""

@@ -23,6 +23,9 @@ __all__ = [
 
 UNIT_CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,23}$")
 _NUMBER = re.compile(r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$")
+MAX_DIGITS: Final = 100
+"""Most digits before the decimal point of any amount: far beyond every storage limit
+(64 bits are 19 digits), and far below Python's 4,300-digit int conversion limit."""
 
 
 class AmountError(ValueError):
@@ -100,12 +103,16 @@ def to_minor(value: Decimal | int | str, scale: int) -> int:
     if isinstance(value, bool):
         raise AmountError(f"{value!r} is not an amount")
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_DIGITS:
+            raise AmountError(f"an amount of more than {MAX_DIGITS} digits is too large")
         factor: int = 10**scale
         return value * factor
     if isinstance(value, str):
         return parse_minor(value, scale)
     if not value.is_finite():
         raise AmountError(f"{value} is not a finite amount")
+    if value and value.adjusted() >= MAX_DIGITS:
+        raise AmountError(f"an amount of more than {MAX_DIGITS} digits is too large")
     scaled = value.scaleb(scale)
     integral = scaled.to_integral_value()
     if scaled != integral:
@@ -119,7 +126,8 @@ def parse_minor(text: str, scale: int) -> int:
     Thousands separators and exponents are refused: amounts in files are plain decimals.
     """
     whole, dot, frac = text.partition(".")
-    if dot and 0 < len(frac) <= scale and frac.isascii() and frac.isdecimal():
+    fast = dot and 0 < len(frac) <= scale and len(whole) <= MAX_DIGITS
+    if fast and frac.isascii() and frac.isdecimal():
         # Fast path for the common ``-1234.56``; anything unusual takes the full route.
         digits = whole[1:] if whole[:1] == "-" else whole
         if digits.isascii() and digits.isdecimal():
@@ -131,6 +139,9 @@ def parse_minor(text: str, scale: int) -> int:
     sign = -1 if stripped.startswith("-") else 1
     digits = stripped.lstrip("+-")
     whole, _, frac = digits.partition(".")
+    whole = whole.lstrip("0")
+    if len(whole) > MAX_DIGITS:
+        raise AmountError(f"an amount of {len(whole):,} digits is too large")
     frac_trimmed = frac.rstrip("0")
     if len(frac_trimmed) > scale:
         raise AmountError(f"{text.strip()} has more than {scale} decimals")
