@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from convenio.cli.common import console, guard, open_store, parse_date_option, print_json
+from convenio.cli.common import console, guard, open_store, parse_date_option
+from convenio.cli.render import (
+    Amount,
+    Cell,
+    Column,
+    Listing,
+    Rate,
+    emit,
+    format_rate,
+    human,
+    output_format,
+)
 from convenio.errors import InputError, Problem
 
 if TYPE_CHECKING:
+    from convenio.financing import Tranche
     from convenio.services.financing import LoadResult
 
 prices_app = typer.Typer(help="Reference price series (CSV series,date,price).")
@@ -86,62 +96,90 @@ def tranches(
     schedule: Annotated[
         str | None, typer.Option(help="Show this tranche's repayment schedule")
     ] = None,
+    party: Annotated[
+        str | None,
+        typer.Option(help="Only tranches where this party is creditor or debtor (VEN: VEN.*)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
 ) -> None:
-    """The financed tranches (principal, terms), or one tranche's schedule."""
+    """The financed tranches (principal and loan terms), or one tranche's schedule."""
     from convenio.services import financing
-    from convenio.units import format_minor
 
     with guard():
         with open_store().unit_of_work() as uow:
-            found = financing.tranches(uow)
+            found = financing.tranches(uow, party)
             scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
         if schedule is not None:
-            match = [t for t in found if t.id == schedule]
-            if not match:
-                raise InputError(
-                    f"no tranche {schedule!r}", [Problem("unknown tranche", field="--schedule")]
-                )
-            t = match[0]
-            s = scales[t.currency]
-            header = ["number", "due", "opening", "interest", "principal", "payment", "closing"]
-            rows = [
-                [
-                    str(i.number),
-                    i.due.isoformat(),
-                    *(
-                        format_minor(v, s)
-                        for v in (i.opening, i.interest, i.principal, i.payment, i.closing)
-                    ),
-                ]
-                for i in t.schedule.installments
-            ]
-            title = f"Schedule of {t.id} ({t.currency})"
+            listing = _schedule(found, schedule, scales, party)
         else:
-            header = ["tranche", "creditor", "debtor", "start", "principal", "currency",
-                      "rate", "months", "grace", "method"]  # fmt: skip
-            rows = [
-                [
-                    t.id, t.creditor, t.debtor, t.start.isoformat(),
-                    format_minor(t.principal, scales[t.currency]), t.currency,
-                    str(t.loan.rate), str(t.loan.months), str(t.loan.grace_months),
-                    t.loan.method.value,
-                ]
-                for t in found
-            ]  # fmt: skip
-            title = f"{len(rows)} tranche(s)"
-    if as_json:
-        print_json([dict(zip(header, row, strict=True)) for row in rows])
-    elif as_csv:
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
+            listing = _tranche_list(found, scales, party)
+    emit(listing, output_format(as_json, as_csv))
+
+
+_TRANCHE_COLUMNS = (
+    Column("tranche"), Column("creditor"), Column("debtor"), Column("start"),
+    Column("principal"), Column("currency"), Column("rate"), Column("months"),
+    Column("grace_months", "grace (months)"), Column("grace_interest"), Column("method"),
+    Column("frequency"), Column("day_count"),
+)  # fmt: skip
+
+
+def _tranche_list(found: list[Tranche], scales: dict[str, int], party: str | None) -> Listing:
+    rows: list[Sequence[Cell]] = [
+        [
+            t.id, t.creditor, t.debtor, t.start, Amount(t.principal, scales[t.currency],
+            t.currency), t.currency, Rate(t.schedule.rate), t.schedule.term_months,
+            t.schedule.grace_months, t.schedule.grace_interest.value, t.schedule.method.value,
+            t.schedule.frequency.value, t.schedule.day_count.value,
+        ]
+        for t in found
+    ]  # fmt: skip
+    if party is not None:
+        empty = (
+            f"no tranches where {party} is creditor or debtor: `convenio tranches` lists "
+            "every tranche and its parties"
+        )
     else:
-        table = Table(title=title)
-        for name in header:
-            table.add_column(name, justify="right" if name in {"principal", "opening",
-                             "interest", "payment", "closing"} else "left")  # fmt: skip
-        for row in rows:
-            table.add_row(*row)
-        console.print(table)
+        empty = (
+            "no tranches: a tranche is the financed part of a delivery, so load deliveries "
+            "financed by the terms (`convenio deliveries load FILE`) first"
+        )
+    title = f"{len(rows)} tranche(s)" + (f" where {party} is creditor or debtor" if party else "")
+    return Listing(title, _TRANCHE_COLUMNS, rows, empty=empty)
+
+
+def _schedule(
+    found: list[Tranche], wanted: str, scales: dict[str, int], party: str | None
+) -> Listing:
+    match = [t for t in found if t.id == wanted]
+    if not match:
+        where = f" where {party} is creditor or debtor" if party else ""
+        raise InputError(
+            f"no tranche {wanted!r}{where}: `convenio tranches` lists their ids",
+            [Problem("unknown tranche", field="--schedule")],
+        )
+    t = match[0]
+    scale = scales[t.currency]
+    names = ("number", "due", "opening", "interest", "principal", "payment", "closing")
+    columns = [Column(name) for name in names]
+    rows: list[Sequence[Cell]] = [
+        [
+            i.number,
+            i.due,
+            *(
+                Amount(v, scale, t.currency)
+                for v in (i.opening, i.interest, i.principal, i.payment, i.closing)
+            ),
+        ]
+        for i in t.schedule.installments
+    ]
+    s = t.schedule
+    title = (
+        f"Schedule of {t.id}: {t.debtor} owes {t.creditor} "
+        f"{human(Amount(t.principal, scale, t.currency))} from {t.start.isoformat()} at "
+        f"{format_rate(s.rate)} a year, {s.term_months} months incl. {s.grace_months} of grace "
+        f"(interest {s.grace_interest.value}), {s.method.value}, {s.frequency.value}, "
+        f"{s.day_count.value}"
+    )
+    return Listing(title, columns, rows, empty=f"{t.id} has no installments")

@@ -66,6 +66,18 @@ class Amount(NamedTuple):
     scale: int
     unit: str = ""
 
+    @classmethod
+    def of(cls, text: str, unit: str = "") -> Amount:
+        """The amount of exact decimal text whose decimals are the unit's scale, as the
+        services write it (``"108980000.00"``, ``"-1.500"``): read back, never rounded."""
+        whole, _, frac = text.strip().partition(".")
+        digits = whole.lstrip("+-")
+        plain_frac = not frac or (frac.isascii() and frac.isdecimal())
+        if not (digits.isascii() and digits.isdecimal() and plain_frac):
+            raise ValueError(f"{text!r} is not a plain decimal amount")
+        sign = -1 if whole.startswith("-") else 1
+        return cls(sign * int(digits + frac), len(frac), unit)
+
 
 class Rate(NamedTuple):
     """A rate as the exact fraction the terms state (``Decimal("0.02")`` is 2 %)."""

@@ -319,8 +319,26 @@ def record_payments(
     return LoadResult(len(new), len(parsed) - len(new), settled=settled)
 
 
-def tranches(uow: UnitOfWork) -> list[Tranche]:
-    return uow.financing.tranches()
+def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
+    """Every tranche, or those where `party` is creditor or debtor (a state code, ``VEN``,
+    stands for its agencies too: ``VEN.PDVSA``). An unknown party: `InputError`."""
+    found = uow.financing.tranches()
+    if party is None:
+        return found
+    latest = uow.financing.latest_terms()
+    known = set() if latest is None else {p.code for p in current_agreement(uow).parties}
+    known |= {code for t in found for code in (t.creditor, t.debtor)}
+    if party not in known:
+        listed = ", ".join(sorted(known)) or "none: load terms first"
+        raise InputError(
+            f"unknown party {party!r} (parties: {listed})",
+            [Problem("unknown party", field="--party")],
+        )
+
+    def involves(code: str) -> bool:
+        return code == party or code.startswith(f"{party}.")
+
+    return [t for t in found if involves(t.creditor) or involves(t.debtor)]
 
 
 def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:
