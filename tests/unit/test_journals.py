@@ -43,6 +43,7 @@ from convenio.reports import (
     write_ledger,
 )
 from convenio.units import Unit, UnitKind, UnitRegistry, to_minor
+from tests.conftest import skip_unless_ci
 
 Balances = dict[tuple[str, str], int]
 """Non-zero balances in minor units, by (our account name, our unit code)."""
@@ -174,7 +175,7 @@ def _tool(name: str, what: str, hint: str) -> str:
     beside = Path(sys.executable).with_name(name)
     found = str(beside) if beside.exists() else shutil.which(name)
     if found is None:
-        pytest.skip(f"{what} not installed: {hint}")
+        skip_unless_ci(f"{what} not installed: {hint}")
     return found
 
 
@@ -191,8 +192,9 @@ def bean_check(path: Path) -> None:
 def beancount_balances(path: Path, units: UnitRegistry) -> tuple[Balances, list[Any]]:
     """Balances by summing beancount's own postings, mapped back through the metadata
     that the export writes on each `open` (our name) and `commodity` (our code)."""
-    loader = pytest.importorskip("beancount.loader")
-    data = pytest.importorskip("beancount.core.data")
+    from beancount import loader
+    from beancount.core import data
+
     entries, errors, _ = loader.load_file(str(path))
     assert not errors, errors
     ours = {e.account: e.meta["name"] for e in entries if isinstance(e, data.Open)}
