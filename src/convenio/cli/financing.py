@@ -119,7 +119,7 @@ def tranches(
 
 _TRANCHE_COLUMNS = (
     Column("tranche"), Column("creditor"), Column("debtor"), Column("start"),
-    Column("principal"), Column("currency"), Column("rate"), Column("months"),
+    Column("principal"), Column("currency", people=False), Column("rate"), Column("months"),
     Column("grace_months", "grace (months)"), Column("grace_interest"), Column("method"),
     Column("frequency"), Column("day_count"),
 )  # fmt: skip

@@ -180,10 +180,15 @@ def plain(cell: Cell) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column of a listing: `key` names it in JSON and CSV, `header` for people."""
+    """A column of a listing: `key` names it in JSON and CSV, `header` for people.
+
+    `people=False` leaves the column out of the table and the blocks (a currency column
+    beside amounts that already name their unit), never out of JSON or CSV.
+    """
 
     key: str
     header: str = ""
+    people: bool = True
 
     @property
     def title(self) -> str:
@@ -276,6 +281,15 @@ def print_listing(listing: Listing, console: Console) -> None:
     the console is never squeezed but printed as blocks, whose lines the terminal may
     wrap but never truncate.
     """
+    shown = [i for i, c in enumerate(listing.columns) if c.people]
+    if len(shown) < len(listing.columns):
+        listing = Listing(
+            listing.title,
+            [listing.columns[i] for i in shown],
+            [[row[i] for i in shown] for row in listing.rows],
+            listing.empty,
+            listing.notes,
+        )
     say = console.print
     if listing.title:
         say(listing.title, highlight=False, markup=False, soft_wrap=True)

@@ -161,10 +161,17 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
     """What `party` is owed and owes as of a date: claims by type and age, tranche
     principal outstanding and accrued interest, each per counterparty (decimal strings).
 
-    A party that settles for others (CUB.BNC for CUB and CUB.CUPET) answers for theirs."""
+    A party that settles for others (CUB.BNC for CUB and CUB.CUPET) answers for theirs;
+    `settled_by` names the party that answers for `party` (None: itself), and
+    `parties_with_claims` the parties whose statements hold something on that date, so
+    that an empty statement can say where to look."""
     agreement = current_agreement(uow)
-    if party not in {p.code for p in agreement.parties}:
-        raise InputError(f"unknown party {party!r}", [Problem("unknown", field="--party")])
+    known = sorted(p.code for p in agreement.parties)
+    if party not in known:
+        raise InputError(
+            f"unknown party {party!r} (the terms' parties: {', '.join(known)})",
+            [Problem("unknown", field="--party")],
+        )
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
     sides = settlement_sides(agreement, as_of)
 
@@ -179,7 +186,9 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
         return None
 
     ages: dict[tuple[str, str, str, str], int] = defaultdict(int)
+    holders: set[str] = set()
     for claim, outstanding in uow.financing.open_claims(issued_by=as_of, as_of=as_of):
+        holders |= {side(claim.creditor), side(claim.debtor)}
         where = position(claim.creditor, claim.debtor)
         if where is None:
             continue
@@ -199,6 +208,8 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
     for claim in uow.financing.claims_due_by(as_of, ClaimType.INTEREST):
         interest_due[claim.source] += claim.amount
     for tranche in uow.financing.tranches():
+        if tranche.start <= as_of:
+            holders |= {side(tranche.creditor), side(tranche.debtor)}
         where = position(tranche.creditor, tranche.debtor)
         if where is None or tranche.start > as_of:
             continue
@@ -227,6 +238,8 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
     return {
         "party": party,
         "as_of": as_of.isoformat(),
+        "settled_by": side(party) if side(party) != party else None,
+        "parties_with_claims": sorted(holders),
         "claims": rows,
         "tranche_principal": [
             {
