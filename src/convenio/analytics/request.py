@@ -132,7 +132,8 @@ def parse_request(
             by_name = [
                 lv.level for lv in catalog.levels.values() if lv.name.lower() == number.lower()
             ]
-            if number.isdigit() and int(number) >= 1:
+            # ASCII digits only: '²'.isdigit() is True, but int('²') fails.
+            if number.isascii() and number.isdigit() and 0 < len(number) <= 3 and int(number):
                 level = int(number)
             elif by_name:
                 level = by_name[0]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Annotated
 
@@ -173,17 +171,11 @@ def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write")],
 ) -> None:
     """Export the journal for Beancount or ledger-cli, with the same balances as ours."""
+    from convenio.cli.outputs import atomic_output
     from convenio.services import exports
 
     with guard():
         store = open_store()
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out, store.unit_of_work() as uow:
-                count = exports.export_journal(uow, fmt, out)
-            os.replace(tmp, output)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        with atomic_output(output) as out, store.unit_of_work() as uow:
+            count = exports.export_journal(uow, fmt, out)
     console.print(f"wrote {count} transaction(s) to {output}")

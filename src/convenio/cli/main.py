@@ -61,5 +61,28 @@ def init() -> None:
     )
 
 
+INTERNAL_ERROR_EXIT = 70
+"""Exit status of an exception no command turned into a message (BSD's EX_SOFTWARE)."""
+
+
 def main() -> None:
-    app()
+    """The console script: the app, with a last-resort handler for what still escapes.
+
+    Every error convenio expects leaves through `guard` with its own exit code; anything
+    else is a bug, reported in one line (the traceback only with ``CONVENIO_DEBUG=1``)."""
+    try:
+        app()
+    except Exception as exc:  # the one place that catches everything
+        import os
+        import sys
+        import traceback
+
+        if os.environ.get("CONVENIO_DEBUG") == "1":
+            traceback.print_exc()
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {first} — please report it"
+            + ("" if os.environ.get("CONVENIO_DEBUG") == "1" else " (CONVENIO_DEBUG=1 shows where)")
+            + "\n"
+        )
+        sys.exit(INTERNAL_ERROR_EXIT)

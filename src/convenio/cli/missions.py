@@ -126,10 +126,10 @@ def export_data(
             if output is None:
                 count = mission_data.export_values(uow, sys.stdout, fmt, data_set)
                 return
-            tmp = output.with_name(output.name + ".part")
-            with tmp.open("w", encoding="utf-8", newline="") as out:
+            from convenio.cli.outputs import atomic_output
+
+            with atomic_output(output) as out:
                 count = mission_data.export_values(uow, out, fmt, data_set)
-            tmp.replace(output)
     console.print(f"{count} data value(s) written to {output}", highlight=False)
 
 

@@ -83,6 +83,11 @@ class AncestorSpan(NamedTuple):
     valid_to: date
 
 
+def _is_level(text: str) -> bool:
+    """A level number: ASCII digits ('²'.isdigit() is True, int('²') fails), 1 to 999."""
+    return text.isascii() and text.isdigit() and 0 < len(text) <= 3 and int(text) >= 1
+
+
 def parse_orgunits_csv(stream: TextIO, file: str) -> tuple[list[OrgUnitRow], list[Problem]]:
     """Rows of a CSV with header ``id,name,parent_id,level`` and optionally ``code``.
 
@@ -121,7 +126,7 @@ def parse_orgunits_csv(stream: TextIO, file: str) -> tuple[list[OrgUnitRow], lis
                 (
                     "level",
                     ""
-                    if cell["level"].isdigit() and int(cell["level"]) >= 1
+                    if _is_level(cell["level"])
                     else f"{cell['level']!r} is not a level (1, 2, …)",
                 ),
             )

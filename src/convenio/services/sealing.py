@@ -66,7 +66,7 @@ class Sealer:
             return AESGCM(self._key).decrypt(
                 sealed[:_NONCE], sealed[_NONCE:], bound_to.encode("utf-8")
             )
-        except InvalidTag:
+        except (InvalidTag, ValueError):  # ValueError: too short to hold a nonce
             raise IntegrityError(
                 f"the sealed personal data of {bound_to} does not open: it was altered"
             ) from None

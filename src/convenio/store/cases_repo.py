@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 
+from convenio.errors import IntegrityError
 from convenio.missions.cases import PATHWAYS, CaseEvent
 from convenio.store.cases_tables import case_events, case_people, case_refs, cases
 from convenio.store.missions_tables import org_units
@@ -92,9 +93,14 @@ class CasesRepository:
             query = select(p.pseudonym, p.key_id, p.sealed).where(
                 p.pseudonym.in_(wanted[start : start + _CHUNK])
             )
-            found.update(
-                {r.pseudonym: (r.key_id, bytes(r.sealed)) for r in self.conn.execute(query)}
-            )
+            for r in self.conn.execute(query):
+                if not isinstance(r.sealed, bytes | bytearray | memoryview):
+                    # SQLite keeps whatever was written into the column, text included.
+                    raise IntegrityError(
+                        f"the sealed personal data of {r.pseudonym} is not sealed bytes "
+                        "(table case_people): the store was altered outside convenio"
+                    )
+                found[r.pseudonym] = (str(r.key_id), bytes(r.sealed))
         return found
 
     def save_sealed(

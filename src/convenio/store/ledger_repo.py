@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import BigInteger, func, literal_column, select, text, union_all
 from sqlalchemy.engine import Connection
 
+from convenio.errors import IntegrityError
 from convenio.ledger import (
     AccountKind,
     AccountSpec,
@@ -156,13 +157,27 @@ class LedgerRepository:
         )
         if self.dialect != "sqlite":
             query = query.with_for_update()
-        row = self.conn.execute(query).one()
-        return Head(row.seq, row.hash, row.recorded_at)
+        return self._one_head(query)
 
     def head(self) -> Head:
-        row = self.conn.execute(
+        return self._one_head(
             select(ledger_head.c.seq, ledger_head.c.hash, ledger_head.c.recorded_at)
-        ).one()
+        )
+
+    def _one_head(self, query: Any) -> Head:
+        """The one head row; a missing or doubled one means the store was altered."""
+        rows = self.conn.execute(query).all()
+        if len(rows) != 1:
+            raise IntegrityError(
+                f"the ledger head (table ledger_head) has {len(rows)} rows instead of 1: "
+                "the store was altered outside convenio; restore it from a backup"
+            )
+        row = rows[0]
+        if not (isinstance(row.seq, int) and isinstance(row.hash, str)):
+            raise IntegrityError(
+                "the ledger head (table ledger_head) holds values of the wrong type: "
+                "the store was altered outside convenio; restore it from a backup"
+            )
         return Head(row.seq, row.hash, row.recorded_at)
 
     # -- transactions ----------------------------------------------------------------
