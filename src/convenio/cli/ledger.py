@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from convenio.cli.common import (
     console,
@@ -119,10 +118,11 @@ def balances(
     ] = None,
     party: Annotated[str | None, typer.Option(help="Only this party's accounts")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="JSON list on stdout")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
 ) -> None:
     """Balances of every account, as of a date and as known at a time."""
+    from convenio.cli.render import Amount, Column, Listing, emit, output_format
     from convenio.services import ledger as svc
-    from convenio.units import format_minor
 
     with guard():
         day = parse_date_option(as_of, "--as-of")
@@ -130,39 +130,50 @@ def balances(
         store = open_store()
         with store.unit_of_work() as uow:
             rows = svc.balances(uow, day, moment, party)
-    if as_json:
-        print_json(
-            [
-                {"account": r.account, "unit": r.unit, "balance": format_minor(r.balance, r.scale)}
-                for r in rows
-            ]
-        )
-        return
-    table = Table(
-        title=f"Balances as of {as_of or 'today'}" + (f", known at {known_at}" if known_at else "")
+    title = f"Balances as of {as_of or 'today'}" + (f", known at {known_at}" if known_at else "")
+    listing = Listing(
+        title,
+        [Column("account"), Column("unit", people=False), Column("balance")],
+        [[r.account, r.unit, Amount(r.balance, r.scale, r.unit)] for r in rows],
+        empty="no accounts yet: open them (`convenio ledger open ACCOUNT UNIT` or `--file`), "
+        "or load terms and deliveries, which open theirs",
     )
-    table.add_column("account")
-    table.add_column("balance", justify="right")
-    table.add_column("unit")
-    for r in rows:
-        table.add_row(r.account, format_minor(r.balance, r.scale, grouping=True), r.unit)
-    console.print(table)
+    emit(listing, output_format(as_json, as_csv))
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+) -> None:
     """Recompute the hash chain and every total; name the first break (exit 4)."""
+    from convenio.cli.render import Column, Listing, emit, human
     from convenio.services import ledger as svc
 
     with guard():
         store = open_store()
         with store.unit_of_work() as uow:
             report = svc.verify(uow)
-    console.print(
-        f"ok: {report.transactions} transaction(s) verified; head {report.head_seq} "
-        f"{report.head_hash}",
-        highlight=False,
-    )
+    if as_json:
+        print_json(
+            {
+                "ok": True,
+                "transactions": report.transactions,
+                "head_seq": report.head_seq,
+                "head_hash": report.head_hash,
+            }
+        )
+    elif as_csv:
+        columns = [Column("transactions"), Column("head_seq"), Column("head_hash")]
+        row = [report.transactions, report.head_seq, report.head_hash]
+        emit(Listing("", columns, [row]), "csv")
+    else:
+        console.print(
+            f"ok: {human(report.transactions)} transaction(s) verified; head "
+            f"{human(report.head_seq)} {report.head_hash}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command()

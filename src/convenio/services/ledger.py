@@ -384,8 +384,16 @@ def balances(
     known_at: datetime | None = None,
     party: str | None = None,
 ) -> list[BalanceRow]:
-    """Every account's balance (zero ones included), by account name."""
+    """Every account's balance (zero ones included), by account name; a `party` that
+    owns no account: `InputError` naming the parties that own some."""
     specs = uow.ledger.accounts(party)
+    if party is not None and not specs:
+        owners = sorted({spec.party for spec in uow.ledger.accounts().values()})
+        listed = ", ".join(owners) if owners else "none yet"
+        raise InputError(
+            f"party {party!r} owns no account (parties with accounts: {listed})",
+            [Problem("no accounts of this party", field="--party")],
+        )
     ids = uow.ledger.account_ids()
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
     totals = uow.ledger.balances(as_of, known_at)
