@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from importlib.metadata import version
+from typing import Annotated, ClassVar
+
 import typer
 
 from convenio.cli import (
@@ -9,6 +12,7 @@ from convenio.cli import (
     cases,
     demo,
     deployments,
+    discover,
     financing,
     ledger,
     missions,
@@ -16,34 +20,91 @@ from convenio.cli import (
     terms,
 )
 from convenio.cli.common import console, guard, open_store
+from convenio.cli.helpscreen import ConvenioGroup
+
+SET_UP, LEDGER, FINANCING = "Set up", "Ledger", "Financing"
+SETTLEMENT, MISSIONS, REPORTS = "Settlement", "Missions", "Reports"
+
+
+class Convenio(ConvenioGroup):
+    """The root group: the commands by panel, in the order of the work."""
+
+    panels: ClassVar[dict[str, tuple[str, ...]]] = {
+        SET_UP: ("init", "terms", "parties", "demo"),
+        LEDGER: ("ledger",),
+        FINANCING: ("prices", "deliveries", "payments", "accrue", "tranches"),
+        SETTLEMENT: ("settle", "statement"),
+        MISSIONS: (
+            "orgunits",
+            "metadata",
+            "data",
+            "cooperants",
+            "deployments",
+            "services",
+            "cases",
+        ),
+        REPORTS: ("analytics",),
+    }
+
 
 app = typer.Typer(
     name="convenio",
     help="Compensated cooperation agreements: terms, ledger, financing, settlement, missions.",
+    cls=Convenio,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-app.add_typer(terms.app, name="terms")
-app.add_typer(ledger.app, name="ledger")
-app.add_typer(financing.prices_app, name="prices")
-app.add_typer(financing.deliveries_app, name="deliveries")
-app.add_typer(financing.payments_app, name="payments")
-app.command()(financing.accrue)
-app.command()(financing.tranches)
-app.command()(settlement.settle)
-app.command()(settlement.statement)
-app.add_typer(missions.orgunits_app, name="orgunits")
-app.add_typer(missions.metadata_app, name="metadata")
-app.add_typer(missions.data_app, name="data")
-app.add_typer(analytics.analytics_app, name="analytics")
-app.add_typer(deployments.cooperants_app, name="cooperants")
-app.add_typer(deployments.deployments_app, name="deployments")
-app.add_typer(deployments.services_app, name="services")
-app.add_typer(cases.cases_app, name="cases")
-app.command()(demo.demo)
 
 
-@app.command()
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        console.print(f"convenio {version('convenio')}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version", is_eager=True, callback=_print_version, help="Print the version and exit"
+        ),
+    ] = False,
+) -> None:
+    """Compensated cooperation agreements: terms, ledger, financing, settlement, missions."""
+
+
+app.add_typer(terms.app, name="terms", rich_help_panel=SET_UP)
+app.command("parties", rich_help_panel=SET_UP)(discover.parties)
+app.command(rich_help_panel=SET_UP)(demo.demo)
+app.add_typer(ledger.app, name="ledger", rich_help_panel=LEDGER)
+app.add_typer(financing.prices_app, name="prices", rich_help_panel=FINANCING)
+app.add_typer(financing.deliveries_app, name="deliveries", rich_help_panel=FINANCING)
+app.add_typer(financing.payments_app, name="payments", rich_help_panel=FINANCING)
+app.command(rich_help_panel=FINANCING)(financing.accrue)
+app.command(rich_help_panel=FINANCING)(financing.tranches)
+app.command(rich_help_panel=SETTLEMENT)(settlement.settle)
+app.command(rich_help_panel=SETTLEMENT)(settlement.statement)
+app.add_typer(missions.orgunits_app, name="orgunits", rich_help_panel=MISSIONS)
+app.add_typer(missions.metadata_app, name="metadata", rich_help_panel=MISSIONS)
+app.add_typer(missions.data_app, name="data", rich_help_panel=MISSIONS)
+app.add_typer(deployments.cooperants_app, name="cooperants", rich_help_panel=MISSIONS)
+app.add_typer(deployments.deployments_app, name="deployments", rich_help_panel=MISSIONS)
+app.add_typer(deployments.services_app, name="services", rich_help_panel=MISSIONS)
+app.add_typer(cases.cases_app, name="cases", rich_help_panel=MISSIONS)
+app.add_typer(analytics.analytics_app, name="analytics", rich_help_panel=REPORTS)
+
+# Discovery: each list beside the load it lists.
+terms.app.command("show")(discover.terms_show)
+ledger.app.command("accounts")(discover.accounts)
+missions.orgunits_app.command("list")(discover.orgunits)
+missions.metadata_app.command("elements")(discover.elements)
+missions.metadata_app.command("combos")(discover.combos)
+missions.metadata_app.command("indicators")(discover.indicators)
+missions.metadata_app.command("data-sets")(discover.data_sets)
+
+
+@app.command(rich_help_panel=SET_UP)
 def init() -> None:
     """Create the store (or bring its schema up to date) and say where it is."""
     from convenio.settings import get_settings

@@ -1,0 +1,459 @@
+"""The commands that list what the other commands ask for: parties, terms versions,
+accounts, org units, data elements, category option combos, indicators, data sets.
+
+Each is one call to `convenio.services.catalog` and a `render.Listing`: a table for
+people, `--json` or `--csv` for programs. A list that finds nothing says why and what to
+load. `convenio.cli.main` registers them: `parties` at the top, the others on the
+`terms`, `ledger`, `orgunits` and `metadata` groups.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from convenio.cli.common import console, guard, open_store
+from convenio.cli.render import (
+    Amount,
+    Cell,
+    Column,
+    Format,
+    Listing,
+    Rate,
+    emit,
+    format_rate,
+    json_value,
+    output_format,
+    print_fields,
+    print_listing,
+)
+
+if TYPE_CHECKING:
+    from convenio.terms import Agreement, AgreementVersion, LoanTerms
+
+__all__ = [
+    "accounts",
+    "combos",
+    "data_sets",
+    "elements",
+    "indicators",
+    "orgunits",
+    "parties",
+    "terms_show",
+]
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="JSON on stdout")]
+CsvFlag = Annotated[bool, typer.Option("--csv", help="CSV on stdout")]
+
+NO_TERMS = (
+    "no terms in this store: load them with `convenio terms load FILE` "
+    "(examples/cuba-venezuela.yaml is one), or run `convenio demo`"
+)
+NO_METADATA = (
+    "load the missions' metadata with `convenio metadata load FILE` (docs/missions.md), "
+    "or run `convenio demo`"
+)
+
+
+def _emit(listing: Listing, fmt: Format, lists: Sequence[dict[str, Any]] = ()) -> None:
+    """`render.emit`, with list-valued fields in JSON: `lists[i]` replaces fields of row i."""
+    if fmt != "json" or not listing.rows:
+        emit(listing, fmt)
+        return
+    records = [{**r, **extra} for r, extra in zip(listing.records(), lists, strict=True)]
+    sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
+
+
+def _narrow(listing: Listing, fmt: Format, keys: Sequence[str]) -> Listing:
+    """For people, only the columns `keys` (the rest stay in JSON and CSV), so that
+    the table fits 80 columns more often before it turns to one block per record."""
+    if fmt != "table":
+        return listing
+    at = [i for i, c in enumerate(listing.columns) if c.key in keys]
+    rows = [[row[i] for i in at] for row in listing.rows]
+    columns = [listing.columns[i] for i in at]
+    return Listing(listing.title, columns, rows, listing.empty, listing.notes)
+
+
+# -- set up: parties and terms ------------------------------------------------------------
+
+
+def parties(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
+    """The parties of the current terms: code (what --party and the files ask for),
+    name, kind and the party an agency or company belongs to."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.parties(uow)
+    columns = [Column("code"), Column("name"), Column("kind"), Column("parent")]
+    listing = Listing(f"{len(rows)} part{'y' if len(rows) == 1 else 'ies'}", columns,
+                      [list(r) for r in rows], empty=NO_TERMS)  # fmt: skip
+    emit(listing, output_format(as_json, as_csv))
+
+
+def terms_show(
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version", help="Show this version: bands, loan terms, rate cards, settlement"
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The versions of the stored terms (id, name, effective date, source), or one
+    version's pricing, financing bands, loan terms, rate cards and settlement rules,
+    with exact values and rates as %."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        agreement = catalog.stored_agreement(uow)
+        found = None if version is None else catalog.terms_version(uow, version)
+        rows = catalog.terms_versions(uow)
+    if agreement is None or found is None:
+        columns = [Column("id"), Column("name"), Column("effective"), Column("ends"),
+                   Column("inherits"), Column("source")]  # fmt: skip
+        title = "" if agreement is None else f"{agreement.agreement.id}: {len(rows)} version(s)"
+        listing = Listing(title, columns, [list(r) for r in rows], empty=NO_TERMS)
+        emit(listing, output_format(as_json, False))
+        return
+    if as_json:
+        sys.stdout.write(json.dumps(_version_json(agreement, found), indent=2, ensure_ascii=False))
+        sys.stdout.write("\n")
+    else:
+        _print_version(agreement, found)
+
+
+def _price_unit(agreement: Agreement, version: AgreementVersion) -> str:
+    if version.pricing is None:
+        return ""
+    series = agreement.series(version.pricing.reference_series)
+    return f"{series.unit}/{series.per}"
+
+
+def _loans(version: AgreementVersion) -> list[tuple[str, LoanTerms]]:
+    """Every loan of a version's financing: which prices it applies to, and its terms."""
+    if version.financing is None:
+        return []
+    f = version.financing
+    found = [("default", f.loan)]
+    found += [(f"band at or above {b.at_or_above}", b.loan) for b in f.bands if b.loan]
+    found += [
+        (f"{'above' if e.above is not None else 'at or above'} {e.threshold}", e.loan)
+        for e in f.loan_by_price
+    ]
+    return found
+
+
+def _loan_cells(loan: LoanTerms) -> list[Cell]:
+    return [
+        loan.months, loan.grace_months, Rate(loan.rate), loan.method.value,
+        loan.frequency.value, loan.day_count.value, loan.grace_interest.value,
+    ]  # fmt: skip
+
+
+_LOAN_COLUMNS = [
+    Column("applies"), Column("months", "term (months)"), Column("grace_months", "grace (months)"),
+    Column("rate"), Column("method"), Column("frequency"), Column("day_count", "day count"),
+    Column("grace_interest", "grace interest"),
+]  # fmt: skip
+
+
+def _print_version(agreement: Agreement, v: AgreementVersion) -> None:
+    price_unit = _price_unit(agreement, v)
+    header: dict[str, Cell] = {
+        "id": v.id, "name": v.name, "effective": v.effective, "ends": v.ends,
+        "inherits": v.inherits, "source": " ".join(v.source.split()),
+    }  # fmt: skip
+    if v.pricing is not None:
+        floor = v.pricing.floor
+        header["pricing"] = f"{v.pricing.rule.value} of {v.pricing.reference_series}" + (
+            f", floor {floor.price} {floor.currency}/{floor.per}" if floor else ""
+        )
+    if v.financing is not None:
+        short = v.financing.short_term
+        header["short term"] = f"due {short.days} days after the invoice"
+        late = short.late_interest
+        if late is not None:
+            header["late interest"] = (
+                f"{format_rate(late.rate)} a year after "
+                f"{late.after_days} days ({late.day_count.value})"
+            )
+    print_fields(f"Version {v.id} of {agreement.agreement.id}", header, console)
+    if v.financing is not None:
+        bands = Listing(
+            f"Financing bands (reference price in {price_unit}; below the first, nothing "
+            "is financed)",
+            [Column("at_or_above", "at or above"), Column("share", "financed"),
+             Column("own_loan", "own loan terms")],
+            [[b.at_or_above, Rate(b.share), b.loan is not None] for b in v.financing.bands],
+            empty="no bands: nothing is financed",
+        )  # fmt: skip
+        console.print()
+        print_listing(bands, console)
+        loans = Listing("Loan terms", _LOAN_COLUMNS,
+                        [[applies, *_loan_cells(loan)] for applies, loan in _loans(v)])  # fmt: skip
+        console.print()
+        print_listing(loans, console)
+    cards = Listing(
+        "Rate cards",
+        [Column("item"), Column("price"), Column("currency"), Column("per")],
+        [[c.item, c.price, c.currency, c.per] for c in v.rate_cards],
+        empty="no rate cards: services and goods are not valued in this version",
+    )
+    console.print()
+    print_listing(cards, console)
+    console.print()
+    s = v.settlement
+    if s is None:
+        console.print("Settlement: none in this version", highlight=False)
+        return
+    print_fields(
+        "Settlement",
+        {
+            "period": s.period.value,
+            "parties": ", ".join(s.parties) or "the parties of the flows",
+            "services may pay": ", ".join(k.value for k in s.services_may_pay) or "nothing",
+            "allocation order": ", ".join(step.value for step in s.allocation_order),
+            "cash currency": s.cash_currency,
+            "overpayment": s.overpayment.value,
+        },
+        console,
+    )
+
+
+def _loan_json(applies: str, loan: LoanTerms) -> dict[str, Any]:
+    keys = [c.key for c in _LOAN_COLUMNS]
+    return {k: json_value(c) for k, c in zip(keys, [applies, *_loan_cells(loan)], strict=True)}
+
+
+def _version_json(agreement: Agreement, v: AgreementVersion) -> dict[str, Any]:
+    """One version as JSON: decimals and rates (fractions) as exact strings."""
+
+    def exact(value: Decimal | None) -> str | int | bool | None:
+        return None if value is None else json_value(value)
+
+    result: dict[str, Any] = {
+        "agreement": agreement.agreement.id, "id": v.id, "name": v.name,
+        "effective": v.effective.isoformat(), "ends": v.ends and v.ends.isoformat(),
+        "inherits": v.inherits, "source": " ".join(v.source.split()), "pricing": None,
+        "short_term": None, "bands": [], "loans": [], "rate_cards": [], "settlement": None,
+    }  # fmt: skip
+    if v.pricing is not None:
+        floor = v.pricing.floor
+        result["pricing"] = {
+            "reference_series": v.pricing.reference_series,
+            "price_unit": _price_unit(agreement, v),
+            "rule": v.pricing.rule.value,
+            "floor": None if floor is None else {
+                "price": exact(floor.price), "currency": floor.currency, "per": floor.per
+            },
+        }  # fmt: skip
+    if v.financing is not None:
+        short, late = v.financing.short_term, v.financing.short_term.late_interest
+        result["short_term"] = {
+            "days": short.days,
+            "late_interest": None if late is None else {
+                "rate": json_value(Rate(late.rate)), "after_days": late.after_days,
+                "day_count": late.day_count.value,
+            },
+        }  # fmt: skip
+        result["bands"] = [
+            {"at_or_above": exact(b.at_or_above), "share": json_value(Rate(b.share)),
+             "own_loan": b.loan is not None}
+            for b in v.financing.bands
+        ]  # fmt: skip
+        result["loans"] = [_loan_json(applies, loan) for applies, loan in _loans(v)]
+    result["rate_cards"] = [
+        {"item": c.item, "price": exact(c.price), "currency": c.currency, "per": c.per}
+        for c in v.rate_cards
+    ]
+    if v.settlement is not None:
+        s = v.settlement
+        result["settlement"] = {
+            "period": s.period.value, "parties": list(s.parties),
+            "services_may_pay": [k.value for k in s.services_may_pay],
+            "allocation_order": [step.value for step in s.allocation_order],
+            "cash_currency": s.cash_currency, "overpayment": s.overpayment.value,
+        }  # fmt: skip
+    return result
+
+
+# -- ledger --------------------------------------------------------------------------------
+
+
+def accounts(
+    party: Annotated[
+        str | None, typer.Option(help="Only this party's accounts and its agencies' (VEN: VEN.*)")
+    ] = None,
+    unit: Annotated[str | None, typer.Option(help="Only accounts in this unit, e.g. USD")] = None,
+    as_json: JsonFlag = False,
+    as_csv: CsvFlag = False,
+) -> None:
+    """The ledger's accounts: name (what journals and --account ask for), party, unit,
+    kind, the bounds their balance must keep, and the balance today."""
+    from convenio.services import catalog
+
+    today = date.today()
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.accounts(uow, party, unit, today)
+        known = {r.party for r in catalog.accounts(uow)} if not rows else set()
+    columns = [Column("account"), Column("party"), Column("unit"), Column("kind"),
+               Column("floor"), Column("ceiling"), Column("balance")]  # fmt: skip
+    cells: list[Sequence[Cell]] = [
+        [r.account, r.party, r.unit, r.kind,
+         None if r.floor is None else Amount(r.floor, r.scale, r.unit),
+         None if r.ceiling is None else Amount(r.ceiling, r.scale, r.unit),
+         Amount(r.balance, r.scale, r.unit)]
+        for r in rows
+    ]  # fmt: skip
+    if not known:
+        empty = (
+            "no accounts in this store: open them with `convenio ledger open` (or --file), "
+            "or load deliveries (`convenio deliveries load FILE`), which open their own"
+        )
+    else:
+        wanted = " and ".join(
+            p for p in (party and f"of {party}", unit and f"in {unit}") if p
+        )  # fmt: skip
+        empty = f"no accounts {wanted}; parties with accounts: {', '.join(sorted(known))}"
+    title = f"{len(rows)} account(s), balances as of {today}"
+    fmt = output_format(as_json, as_csv)
+    listing = Listing(title, columns, cells, empty=empty)
+    emit(_narrow(listing, fmt, ("account", "kind", "floor", "ceiling", "balance")), fmt)
+
+
+# -- missions ------------------------------------------------------------------------------
+
+
+def orgunits(
+    level: Annotated[int | None, typer.Option(min=1, help="Only units at this level")] = None,
+    parent: Annotated[
+        str | None, typer.Option(help="Only units below this one (any depth; with --level, one)")
+    ] = None,
+    as_json: JsonFlag = False,
+    as_csv: CsvFlag = False,
+) -> None:
+    """The org units as they are now, each after its parent: id (what --ou and data files
+    ask for), name, level, parent, code, the day the current version took effect (empty:
+    as first loaded) and how many versions the unit has had. Units are never closed: a
+    change opens a new version."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.org_units(uow, level, parent)
+        levels = catalog.org_unit_levels(uow) if not rows else []
+    columns = [Column("id"), Column("name"), Column("level"), Column("level_name", "level name"),
+               Column("parent"), Column("code"), Column("since"), Column("versions")]  # fmt: skip
+    if not levels:
+        empty = (
+            "no org units in this store: load them with `convenio orgunits load FILE` "
+            "(CSV id,name,parent_id,level[,code]), or run `convenio demo`"
+        )
+    else:
+        where = " ".join(p for p in (level and f"at level {level}", parent and f"below {parent}")
+                         if p)  # fmt: skip
+        empty = f"no org units {where}; levels with units: {', '.join(map(str, levels))}"
+    fmt = output_format(as_json, as_csv)
+    listing = Listing(f"{len(rows)} org unit(s)", columns, [list(r) for r in rows], empty=empty)
+    emit(_narrow(listing, fmt, ("id", "name", "level", "parent", "since")), fmt)
+
+
+def elements(
+    data_set: Annotated[
+        str | None, typer.Option("--data-set", help="Only this data set's elements")
+    ] = None,
+    as_json: JsonFlag = False,
+    as_csv: CsvFlag = False,
+) -> None:
+    """The data elements: id (what --dx and data files ask for), name, value type,
+    category combo, aggregation, data set and code."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.elements(uow, data_set)
+    columns = [Column("id"), Column("name"), Column("value_type", "value type"),
+               Column("category_combo", "category combo"), Column("aggregation"),
+               Column("data_set", "data set"), Column("code")]  # fmt: skip
+    empty = (
+        f"data set {data_set} has no elements" if data_set else f"no data elements: {NO_METADATA}"
+    )
+    listing = Listing(f"{len(rows)} data element(s)", columns, [list(r) for r in rows], empty=empty)
+    emit(listing, output_format(as_json, as_csv))
+
+
+def combos(
+    element: Annotated[
+        str | None, typer.Option(help="Only the option combos this data element takes")
+    ] = None,
+    as_json: JsonFlag = False,
+    as_csv: CsvFlag = False,
+) -> None:
+    """The category option combos: id (a data value's categoryoptioncombo), name,
+    category combo and category options. `default` is the one of values without
+    disaggregation."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.option_combos(uow, element)
+    columns = [Column("id"), Column("name"), Column("category_combo", "category combo"),
+               Column("options")]  # fmt: skip
+    joiner = ";" if as_csv else ", "
+    cells: list[Sequence[Cell]] = [
+        [r.id, r.name, r.category_combo, joiner.join(r.options)] for r in rows
+    ]
+    lists = [{"options": list(r.options), "option_names": list(r.option_names)} for r in rows]
+    listing = Listing(f"{len(rows)} category option combo(s)", columns, cells,
+                      empty=f"no category option combos: {NO_METADATA}")  # fmt: skip
+    _emit(listing, output_format(as_json, as_csv), lists)
+
+
+def indicators(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
+    """The indicators: id (what --dx asks for), name, numerator and denominator
+    formulas, factor, decimals and targets (org unit, period, value)."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.indicators(uow)
+    columns = [Column("id"), Column("name"), Column("numerator"), Column("denominator"),
+               Column("factor"), Column("decimals"), Column("targets")]  # fmt: skip
+    joiner = ";" if as_csv else ", "
+    cells: list[Sequence[Cell]] = [
+        [r.id, r.name, r.numerator, r.denominator, r.factor, r.decimals,
+         joiner.join(f"{t.org_unit} {t.period}: {json_value(t.value)}" for t in r.targets)]
+        for r in rows
+    ]  # fmt: skip
+    lists = [
+        {"targets": [{"org_unit": t.org_unit, "period": t.period, "value": json_value(t.value)}
+                     for t in r.targets]}
+        for r in rows
+    ]  # fmt: skip
+    listing = Listing(f"{len(rows)} indicator(s)", columns, cells,
+                      empty=f"no indicators: {NO_METADATA}")  # fmt: skip
+    _emit(listing, output_format(as_json, as_csv), lists)
+
+
+def data_sets(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
+    """The data sets: id (what --data-set asks for), name, period type, days before a
+    period locks (0: never), mission and data elements."""
+    from convenio.services import catalog
+
+    with guard(), open_store().unit_of_work() as uow:
+        rows = catalog.data_sets(uow)
+    columns = [Column("id"), Column("name"), Column("period_type", "period type"),
+               Column("expiry_days", "expiry (days)"), Column("mission"),
+               Column("elements")]  # fmt: skip
+    joiner = ";" if as_csv else ", "
+    cells: list[Sequence[Cell]] = [
+        [r.id, r.name, r.period_type, r.expiry_days, r.mission, joiner.join(r.elements)]
+        for r in rows
+    ]
+    lists = [{"elements": list(r.elements)} for r in rows]
+    listing = Listing(f"{len(rows)} data set(s)", columns, cells,
+                      empty=f"no data sets: {NO_METADATA}")  # fmt: skip
+    _emit(listing, output_format(as_json, as_csv), lists)
