@@ -64,7 +64,7 @@ def test_load_import_export_and_query(loaded: Run, tmp_path: Path) -> None:
     ]
     table = ok(run("analytics", "query", "--dx", "LITERACY_RATE", "--pe", "2005", "--ou", "VE-ZU"))
     text = one_line(table.replace("│", " "))
-    assert "Literacy rate, aged 15+ (%) 2005 Zulia 97.5 975 1000 96 free of illiteracy" in text
+    assert "Literacy rate, aged 15+ (%) 2005 Zulia 97.5 975 1,000 96 free of illiteracy" in text
 
 
 def test_public_csv_suppresses_small_counts(loaded: Run) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Sequence
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from convenio.cli.common import console, guard, open_store, print_json
+from convenio.cli.common import err_console, guard, open_store, print_json
+from convenio.cli.render import Cell, Column, Listing, emit
 
 analytics_app = typer.Typer(help="Pivots of mission data and indicators, with roll-up.")
 
@@ -55,6 +56,14 @@ def query(
     with guard(), open_store().unit_of_work() as uow:
         rows = analytics.query(uow, dx, pe, ou, public, threshold, mission)
     records = [r.as_dict() for r in rows]
+    empty = (
+        f"no data values for --dx {dx} --pe {pe}" + (f" --ou {ou}" if ou else "")
+        + (f" --mission {mission}" if mission else "")
+        + ": `convenio data export` shows the values stored (element, period, org unit); "
+        "load some with `convenio data import FILE`"
+    )  # fmt: skip
+    if not rows and (as_json or as_csv):
+        err_console.print(empty, highlight=False, markup=False, soft_wrap=True)
     if as_json:
         print_json(records)
         return
@@ -73,30 +82,16 @@ def query(
                 ]
             )
         return
-    table = Table(
-        title=f"{len(rows)} row(s)" + (" — public: small counts suppressed" if public else "")
-    )
-    for name in (
-        "data",
-        "period",
-        "org unit",
-        "value",
-        "numerator",
-        "denominator",
-        "target",
-        "flag",
-    ):
-        table.add_column(
-            name,
-            justify="right" if name in {"value", "numerator", "denominator", "target"} else "left",
-        )
-    for rec in records:
-        value = "suppressed" if rec["suppressed"] else rec["value"]
-        table.add_row(
-            str(rec["dx_name"]),
-            str(rec["pe"]),
-            str(rec["ou_name"]),
-            str(value),
-            *(str(rec[c] or "") for c in ("numerator", "denominator", "target", "flag")),
-        )
-    console.print(table)
+    columns = [Column(key, header) for key, header in (
+        ("dx_name", "data"), ("pe", "period"), ("ou_name", "org unit"), ("value", "value"),
+        ("numerator", ""), ("denominator", ""), ("target", ""), ("flag", ""),
+    )]  # fmt: skip
+    cells: list[Sequence[Cell]] = [
+        [
+            r.dx_name, r.pe, r.ou_name, "suppressed" if r.suppressed else r.value,
+            r.numerator, r.denominator, r.target, r.flag,
+        ]
+        for r in rows
+    ]  # fmt: skip
+    title = f"{len(rows)} row(s)" + (" — public: small counts suppressed" if public else "")
+    emit(Listing(title, columns, cells, empty=empty), "table")

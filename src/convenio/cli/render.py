@@ -11,7 +11,7 @@ Cells are typed so that each output gets what it needs from the same value:
 | `Amount(minor, scale, unit)` | `112,394,511.65 USD` | `"112394511.65"` | `112394511.65` |
 | `Rate(Decimal("0.015"))` | `1.5 %` | `"0.015"` (a fraction) | `0.015` |
 | `int` | `1,234` | `1234` | `1234` |
-| `Decimal` | `1,234.5` | `"1234.5"` | `1234.5` |
+| `Decimal` | `1,234.50` (its decimals kept) | `"1234.50"` | `1234.50` |
 | `date` | `2011-12-31` | `"2011-12-31"` | `2011-12-31` |
 | `bool` | `yes` / `no` | `true` / `false` | `true`/`false` |
 | `None` | (empty) | `null` | (empty) |
@@ -121,8 +121,11 @@ def _exact(value: Decimal) -> str:
 
 
 def format_decimal(value: Decimal, grouping: bool = True) -> str:
-    """An exact decimal for people, thousands separated: ``1,234.5``."""
-    text = _exact(value)
+    """An exact decimal as stated (its decimals kept: ``25.00``), thousands separated for
+    people: ``1,234.5``."""
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    text = format(value, "f")
     if not grouping:
         return text
     sign = "-" if text.startswith("-") else ""
@@ -164,7 +167,7 @@ def json_value(cell: Cell) -> str | int | bool | None:
     if isinstance(cell, Rate):
         return _exact(cell.fraction)
     if isinstance(cell, Decimal):
-        return _exact(cell)
+        return format_decimal(cell, grouping=False)
     return cell.isoformat()
 
 
