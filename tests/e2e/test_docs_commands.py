@@ -76,7 +76,7 @@ def _tokens(text: str, where: str) -> tuple[str, ...]:
     return tuple(words[1:])
 
 
-def fenced_commands(path: Path) -> list[DocCommand]:
+def fenced_commands(path: Path, root: Path = ROOT) -> list[DocCommand]:
     """The commands of the fenced code blocks of `path`, in order (the rule above)."""
     found: list[DocCommand] = []
     inside = False
@@ -98,13 +98,13 @@ def fenced_commands(path: Path) -> list[DocCommand]:
         pending.append(text.removesuffix("\\"))
         if text.endswith("\\"):
             continue
-        where = f"{path.relative_to(ROOT)}:{start}"
+        where = f"{path.relative_to(root)}:{start}"
         found.append(DocCommand(_tokens(" ".join(pending), where), where))
         pending = []
     return found
 
 
-def inline_references(path: Path) -> list[DocCommand]:
+def inline_references(path: Path, root: Path = ROOT) -> list[DocCommand]:
     """The inline code spans of `path`'s prose that start with ``convenio ``."""
     prose: list[str] = []
     inside = False
@@ -118,7 +118,7 @@ def inline_references(path: Path) -> list[DocCommand]:
     found = []
     for match in _INLINE.finditer(text):
         number = text.count("\n", 0, match.start()) + 1
-        where = f"{path.relative_to(ROOT)}:{number}"
+        where = f"{path.relative_to(root)}:{number}"
         span = " ".join(match.group(1).replace("\\|", "|").split())  # `\|` in a table
         found.append(DocCommand(tuple(shlex.split(span, comments=False)[1:]), where))
     return found
@@ -148,8 +148,8 @@ def test_inline_references_name_real_commands_and_options(path: Path) -> None:
         options = {o for p in command.params for o in (*p.opts, *p.secondary_opts)}
         for word in ref.args:
             # `[--json|--csv]` is two options; `--as-of=DATE` one.
-            for name in word.strip("[]").split("|"):
-                name = name.split("=", 1)[0]
+            for part in word.strip("[]").split("|"):
+                name = part.split("=", 1)[0]
                 if name.startswith("-") and name not in options:
                     problems.append(f"{ref}: {command.name} has no option {name}")
     assert not problems, "\n".join(problems)
@@ -162,13 +162,13 @@ def test_inline_references_name_real_commands_and_options(path: Path) -> None:
 def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The data directory of a store `convenio demo` has filled, built once per session."""
     data = tmp_path_factory.mktemp("docs-demo") / "data"
-    with _convenio_env(data, data.parent):
+    with ConvenioEnv(data, data.parent):
         result = CliRunner().invoke(app, ["demo"])
     assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
     return data
 
 
-class _convenio_env:
+class ConvenioEnv:
     """`CONVENIO_DATA_DIR` at `data`, the embedded store, `cwd` the working directory."""
 
     def __init__(self, data: Path, cwd: Path) -> None:
@@ -202,7 +202,7 @@ def doc_workdir(tmp_path: Path) -> Path:
 def run_doc_commands(commands: list[DocCommand], data: Path, cwd: Path) -> Iterator[str]:
     """Run `commands` in order on the store in `data`; yield a line for each that fails."""
     runner = CliRunner()
-    with _convenio_env(data, cwd):
+    with ConvenioEnv(data, cwd):
         for command in commands:
             result = runner.invoke(app, list(command.args))
             if result.exit_code != 0:
@@ -232,13 +232,8 @@ def test_the_extraction_rule(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     relative = doc.relative_to(tmp_path)
-    global ROOT
-    saved, ROOT = ROOT, tmp_path
-    try:
-        fenced = fenced_commands(doc)
-        inline = inline_references(doc)
-    finally:
-        ROOT = saved
+    fenced = fenced_commands(doc, tmp_path)
+    inline = inline_references(doc, tmp_path)
     assert [(c.args, c.where) for c in fenced] == [
         (("init",), f"{relative}:6"),
         (("analytics", "query", "--dx", "A;B", "--pe", "2005"), f"{relative}:7"),
