@@ -1,7 +1,7 @@
 """A synthetic sample of the demo's person-level pathways, as values: Milagro patients
 from detection to follow-up, Robinson learners from enrolment to graduation.
 
-The aggregate figures FACTS.md reports (2,279,259 surgeries in Venezuela, 1,482,543
+The aggregate reported figures (2,279,259 surgeries in Venezuela, 1,482,543
 people taught) are the demo's data values (`convenio.demo.missions`); cases only
 illustrate the pathways behind them — how long a patient waits for surgery, how many
 learners finish the 65 classes — so a sample of `EYE_CASES` and `LEARNERS` is enough,
@@ -45,7 +45,7 @@ EYE_CASES: Final = 1_200
 LEARNERS: Final = 400
 """Robinson learners in the sample (each has up to 67 events: 65 classes)."""
 LESSONS: Final = 65
-"""FACT: "Yo, sí puedo" has 65 classes of 30 minutes, 5 days a week (FACTS.md §3)."""
+"""FACT: "Yo, sí puedo" has 65 classes of 30 minutes, 5 days a week (missions' reports)."""
 PAPERWORK_DAYS: Final = (15, 35)
 """FACT: the paperwork from referral to transport took about 25 days in one report;
 ASSUMPTION: uniform from 15 to 35 days (mean 25)."""

@@ -8,7 +8,7 @@ deployments give them, a delivery per profession and month), and the cash paymen
 values in (the shipped terms, to value deliveries as the services will), values out, no
 I/O.
 
-Built from the public facts of FACTS.md where they exist — annual basket prices, quotas
+Built from the public reporting where they exist — annual basket prices, quotas
 and their dates, the supply of December 2000 to April 2002 and the cash paid for it,
 the supply cut of 2002, the start of each mission, the reported quarter Q4 2011 — and
 from the constants marked ASSUMPTION where they do not. Quantities are integers of their
@@ -84,7 +84,7 @@ CURRENCY: Final = "USD"
 # -- oil -------------------------------------------------------------------------------
 
 EARLY_SUPPLY: Final = (date(2000, 12, 1), date(2002, 4, 1))
-"""FACT: the first and the last month of the first supply (FACTS.md §1); none from May
+"""FACT: the first and the last month of the first supply (agreements as reported); none from May
 to July 2002 (supply cut), resumed in August 2002."""
 
 EARLY_BARRELS: Final = 25_589_000
@@ -118,7 +118,7 @@ month × 1.20 (products cost more than crude; Petrocaribe computes the financed 
 per product from its FOB price). Crude is priced by the terms' series and rule."""
 
 REPORTED_QUARTER: Final = "2011Q4"
-"""The quarter FACTS.md reports in full."""
+"""The quarter the press reports in full."""
 
 REPORTED_OIL: Final = 100_255_000_000
 """FACT: oil delivered in Q4 2011, 1,002.55 M USD (in cents). The quarter's cargoes are

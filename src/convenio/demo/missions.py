@@ -11,10 +11,10 @@ function of the constants below:
 - `metadata`: the data elements with their disaggregations, data sets, missions,
   indicators and targets, as a `MetadataDocument` (what `convenio metadata load` reads);
 - `data_values`: census, Robinson, Milagro and Barrio Adentro figures whose totals are
-  the reported ones of FACTS.md §3, exactly: every split is a largest-remainder
+  the reported ones of missions' reports, exactly: every split is a largest-remainder
   apportionment in integers (`convenio.demo.prices.apportion`), never a float.
 
-FACT marks what FACTS.md reports; ASSUMPTION what the demo invents (docs/demo.md).
+FACT marks what public reporting gives; ASSUMPTION what the demo invents (docs/demo.md).
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ FEDERAL_ENTITIES: Final = (
 )
 """The 23 states and the Distrito Capital with their ISO 3166-2 codes (VE-X Vargas was
 renamed La Guaira in 2019, after the demo's window). ASSUMPTION: the populations are
-the 2001 census rounded to thousands, quoted from general knowledge, not from FACTS.md;
+the 2001 census rounded to thousands, quoted from general knowledge, not from the reporting;
 `rural` marks the mostly rural states (a judgement, not a source)."""
 
 GROWTH_PER_MILLE: Final = 17
@@ -111,7 +111,7 @@ AGED_15P_PERCENT: Final = 68
 """ASSUMPTION: the share of the population aged 15 and over (about two thirds in 2001)."""
 
 CLINICS: Final = 2_113
-"""FACT: Barrio Adentro's 2,113 clinics by ~2006 (FACTS.md §3): as many popular clinics,
+"""FACT: Barrio Adentro's 2,113 clinics by ~2006 (missions' reports): as many popular clinics,
 spread over the municipalities by population (ASSUMPTION: in place for the whole window;
 the ~6,500 improvised sites of December 2003 are not modelled)."""
 CDI_WEIGHT: Final = 3
@@ -128,7 +128,7 @@ RURAL_NEED: Final = (2, 3)
 """ASSUMPTION: people to teach per person aged 15+, urban : rural = 2 : 3."""
 RESIDUAL_PER_MILLE: Final = tuple(30 + (7 * i) % 10 for i in range(len(FEDERAL_ENTITIES)))
 """ASSUMPTION: the people aged 15+ still unable to read after Robinson, 3.0 to 3.9 % by
-state — under the 4 % that the 96 % threshold allows (FACTS.md §3)."""
+state — under the 4 % that the 96 % threshold allows (missions' reports)."""
 FEMALE_TAUGHT_PERCENT: Final = 55
 """ASSUMPTION: the share of women among the people taught."""
 

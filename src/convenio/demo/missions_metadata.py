@@ -3,7 +3,7 @@ file, built as a `MetadataDocument` for `convenio.demo.missions`.
 
 Three missions (attribute option combos), the sex and age disaggregations, one data set
 per mission and period type plus a census, and the indicators coordinators read: the
-literacy rate with Robinson's 96 % flag (FACTS.md §3), consultations per 1,000 people
+literacy rate with Robinson's 96 % flag (missions' reports), consultations per 1,000 people
 and surgeries per 100,000. Every data set has `expiryDays` 0: the demo loads sixteen
 years at once, long after any expiry a ministry would set; the settled-period lock is
 avoided by loading before the settlement runs (`convenio.demo.run`).

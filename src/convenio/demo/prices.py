@@ -1,7 +1,7 @@
 """The demo's reference prices: a synthetic monthly ``ven-basket`` series, 2000–2015.
 
 The first input the demo generates (`convenio.demo.data` uses it to price the oil).
-FACTS.md gives only annual averages of the Venezuelan basket — and for 2000–2002 and
+Public reporting gives only annual averages of the Venezuelan basket — and for 2000–2002 and
 2013 only approximate ones — so the monthly quotes are synthesised around them: a
 deterministic shape whose twelve months average exactly, to the cent, to each year's
 mean. Pure; prices are `Decimal` USD per barrel with 2 decimals, computed in integers.
@@ -52,10 +52,10 @@ ANNUAL_MEANS: Final[Mapping[int, Decimal]] = MappingProxyType(
     }
 )
 """FACT: the Venezuelan basket's annual average, USD/bbl (Ministry figures as reported by
-the press, FACTS.md §1); the years of `APPROXIMATE_YEARS` are approximate values."""
+the press, agreements as reported); the years of `APPROXIMATE_YEARS` are approximate values."""
 
 APPROXIMATE_YEARS: Final = frozenset({2000, 2001, 2002, 2013})
-"""Years whose mean the sources do not give: FACTS.md's approximate 25.9, 20.2, 22.0, 98."""
+"""Years whose mean the sources do not give: reporting's approximate 25.9, 20.2, 22.0, 98."""
 
 PRICE_DAY: Final = 15
 """ASSUMPTION: each month has one quote, dated on the 15th; the terms' month-average rule
