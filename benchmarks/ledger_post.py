@@ -67,7 +67,19 @@ def ledger_balances(text: str) -> dict[str, str]:
     return out
 
 
-def main() -> None:
+def compare_balances(ours: dict[str, str], theirs: dict[str, str]) -> list[str]:
+    """The accounts whose balance differs between convenio's (every account, zero ones
+    included) and ledger-cli's (non-zero ones only), one line each; empty when they agree."""
+    nonzero = {k: v for k, v in ours.items() if v.strip("-0.")}
+    return [
+        f"{account}: convenio {nonzero.get(account, '0')}, ledger-cli {theirs.get(account, '0')}"
+        for account in sorted(nonzero.keys() | theirs.keys())
+        if nonzero.get(account) != theirs.get(account)
+    ]
+
+
+def main() -> int:
+    """Run the benchmark; 1 when ledger-cli's balances differ from convenio's."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--transactions", type=int, default=250_000)
     parser.add_argument("--accounts", type=int, default=200)
@@ -102,17 +114,20 @@ def main() -> None:
             t_led, out = timed(
                 ["ledger", "-f", str(ledger_file), "bal", "--flat", "--no-total", "-F", fmt]
             )
-            theirs = ledger_balances(out)
-            nonzero = {k: v for k, v in ours.items() if v.strip("-0.")}
-            status = "same balances" if theirs == nonzero else "BALANCES DIFFER"
+            differences = compare_balances(ours, ledger_balances(out))
+            status = "BALANCES DIFFER" if differences else "same balances"
             rows.append((f"ledger-cli -f FILE bal ({status})", t_led))
         else:
+            differences = []
             rows.append(("ledger-cli: not installed (apt-get install ledger)", float("nan")))
         print(f"store size: {size / 1e6:.1f} MB (SQLite, WAL)")
         width = max(len(name) for name, _ in rows)
         for name, seconds in rows:
             print(f"{name:<{width}}  {seconds:7.2f} s")
+        for line in differences:
+            print(f"differs: {line}", file=sys.stderr)
+    return 1 if differences else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
