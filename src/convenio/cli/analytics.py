@@ -82,10 +82,11 @@ def query(
                 ]
             )
         return
-    columns = [Column(key, header) for key, header in (
-        ("dx_name", "data"), ("pe", "period"), ("ou_name", "org unit"), ("value", "value"),
-        ("numerator", ""), ("denominator", ""), ("target", ""), ("flag", ""),
-    )]  # fmt: skip
+    columns = [
+        Column("dx_name", "data", wrap=True), Column("pe", "period"),
+        Column("ou_name", "org unit", wrap=True), Column("value"), Column("numerator"),
+        Column("denominator"), Column("target"), Column("flag", wrap=True),
+    ]  # fmt: skip
     cells: list[Sequence[Cell]] = [
         [
             r.dx_name, r.pe, r.ou_name, "suppressed" if r.suppressed else r.value,

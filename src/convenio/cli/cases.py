@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from convenio.cli.common import console, guard, open_store, print_json
+from convenio.cli.render import Cell, Column, Listing, Rate, emit
 
 cases_app = typer.Typer(
     help="Person-level cases: eye surgery (Milagro) and literacy (Robinson) pathways."
@@ -52,6 +54,9 @@ def show_indicators(
         bool, typer.Option("--public", help="Suppress counts under 5, as public output does")
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="CSV on stdout: indicator,value (rate in %)")
+    ] = False,
 ) -> None:
     """Completion rate, median days from the first stage to the surgery or graduation,
     and how many stopped at each stage. Cases are counted, never named."""
@@ -63,17 +68,44 @@ def show_indicators(
         print_json(found)
         return
 
-    def cell(value: object) -> str:
-        return "suppressed" if value is None else str(value)
+    def cell(value: int | str | None) -> Cell:
+        return (
+            "suppressed" if value is None else Decimal(value) if isinstance(value, str) else value
+        )
 
+    rate = found["completion_rate"]
+    figures: list[tuple[str, str, Cell]] = [
+        ("started", "cases started", cell(found["started"])),
+        ("completed", "cases completed", cell(found["completed"])),
+        (
+            "completion_rate",
+            "completion rate",
+            "suppressed" if rate is None else Rate(Decimal(rate).scaleb(-2)),
+        ),
+        ("median_days", "median days to completion", cell(found["median_days"])),
+        *(
+            (f"stopped_at:{stage}", f"stopped at {stage}", cell(n))
+            for stage, n in found["stopped_at"].items()
+        ),
+    ]
     where = f" at {ou}" if ou else ""
-    table = Table(title=f"{pathway}{where}" + (" (public)" if public else ""))
-    table.add_column("indicator")
-    table.add_column("value", justify="right")
-    table.add_row("cases started", cell(found["started"]))
-    table.add_row("cases completed", cell(found["completed"]))
-    table.add_row("completion rate (%)", cell(found["completion_rate"]))
-    table.add_row("median days to completion", cell(found["median_days"]))
-    for stage, n in found["stopped_at"].items():
-        table.add_row(f"stopped at {stage}", cell(n))
-    console.print(table)
+    title = f"{pathway}{where}" + (" (public)" if public else "")
+    if as_csv:
+        # CSV: the keys of the JSON, the rate in % as the JSON has it.
+        rows: list[Sequence[Cell]] = [
+            [key, Decimal(rate) if key == "completion_rate" and rate is not None else value]
+            for key, _, value in figures
+        ]
+        emit(Listing(title, [Column("indicator"), Column("value")], rows), "csv")
+        return
+    if found["started"] == 0:
+        console.print(
+            f"{title}: no cases — none of the {pathway} pathway{where}; load events with "
+            "`convenio cases load FILE` (case_id,pathway,org_unit,stage,date)",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
+        return
+    rows = [[label, value] for _, label, value in figures]
+    emit(Listing(title, [Column("indicator"), Column("value")], rows), "table")

@@ -7,10 +7,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from convenio.cli.common import console, guard, open_store, print_json
-from convenio.units import format_minor
+from convenio.cli.render import (
+    Amount,
+    Column,
+    Listing,
+    emit,
+    format_amount,
+    output_format,
+    plain_amount,
+)
 
 if TYPE_CHECKING:
     from convenio.services.deployments import RegistryResult
@@ -64,6 +71,7 @@ def load_deployments(file: FileArg) -> None:
 def person_months(
     period: PeriodArg,
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
 ) -> None:
     """Person-months per profession, site and month of a period (hundredths, rounded
     once per cooperant, site and month)."""
@@ -71,25 +79,19 @@ def person_months(
 
     with guard(), open_store().unit_of_work() as uow:
         figures = deployments.period_person_months(uow, period)
-    rows = [
-        {
-            "month": f.month.iso(),
-            "profession": f.profession,
-            "org_unit": f.org_unit,
-            "person_months": format_minor(f.quantity, 2),
-        }
-        for f in figures
-    ]
-    if as_json:
-        print_json(rows)
-        return
-    table = Table(title=f"Person-months, {period}")
-    for column in ("month", "profession", "org unit", "person-months"):
-        table.add_column(column, justify="right" if column == "person-months" else "left")
-    for r in rows:
-        table.add_row(*r.values())
-    table.add_row("", "total", "", format_minor(sum(f.quantity for f in figures), 2))
-    console.print(table)
+    total = Amount(sum(f.quantity for f in figures), 2, "person-month")
+    listing = Listing(
+        f"Person-months, {period}",
+        [Column("month"), Column("profession"), Column("org_unit"), Column("person_months")],
+        [
+            [f.month.iso(), f.profession, f.org_unit, Amount(f.quantity, 2, "person-month")]
+            for f in figures
+        ],
+        empty=f"no deployments in {period}: load them with `convenio deployments load FILE` "
+        "(and the cooperants first, `convenio cooperants load FILE`)",
+        notes=[f"total: {format_amount(total.minor, total.scale, total.unit)}"],
+    )
+    emit(listing, output_format(as_json, as_csv))
 
 
 @services_app.command("from-deployments")
@@ -118,7 +120,7 @@ def from_deployments(
                         "supplier": d.supplier,
                         "recipient": d.recipient,
                         "item": d.item,
-                        "quantity": format_minor(d.quantity, 2),
+                        "quantity": plain_amount(d.quantity, 2),
                         "unit": d.unit,
                     }
                     for d in result.deliveries
@@ -135,7 +137,7 @@ def from_deployments(
     )
     for d in result.deliveries:
         console.print(
-            f"  {d.delivery_id}: {format_minor(d.quantity, 2)} {d.unit} of {d.item}, "
+            f"  {d.delivery_id}: {format_amount(d.quantity, 2, d.unit)} of {d.item}, "
             f"{d.supplier} → {d.recipient}, {d.date.isoformat()}",
             highlight=False,
         )

@@ -186,12 +186,15 @@ class Column:
     """A column of a listing: `key` names it in JSON and CSV, `header` for people.
 
     `people=False` leaves the column out of the table and the blocks (a currency column
-    beside amounts that already name their unit), never out of JSON or CSV.
+    beside amounts that already name their unit), never out of JSON or CSV. `wrap=True`
+    marks prose (names, flags): the table may wrap it between words, never inside one;
+    numbers, ids and dates never wrap.
     """
 
     key: str
     header: str = ""
     people: bool = True
+    wrap: bool = False
 
     @property
     def title(self) -> str:
@@ -304,8 +307,8 @@ def print_listing(listing: Listing, console: Console) -> None:
     for i, column in enumerate(listing.columns):
         header = f"{column.title} ({units[i]})" if units[i] else column.title
         table.add_column(
-            header, no_wrap=True, overflow="ignore", justify="right" if _right(i, listing.rows)
-            else "left"
+            header, no_wrap=not column.wrap, overflow="fold",
+            justify="right" if _right(i, listing.rows) else "left",
         )  # fmt: skip
     texts: list[list[Text]] = [[] for _ in listing.columns]
     for row in listing.rows:
@@ -314,16 +317,27 @@ def print_listing(listing: Listing, console: Console) -> None:
             texts[i].append(text)
         table.add_row(*cells)
     widths = [
-        max(cell_len(str(table.columns[i].header)), *(cell_len(str(t)) for t in texts[i]))
-        for i in range(len(listing.columns))
+        max(
+            _width(str(table.columns[i].header), column.wrap),
+            *(_width(str(t), column.wrap) for t in texts[i]),
+        )
+        for i, column in enumerate(listing.columns)
     ]
-    # Each column's text, one space of padding either side, one rule between columns.
+    # Each column's narrowest whole width, one space of padding either side, one rule
+    # between columns: if that fits, rich never needs to cut a word to fit the rest.
     if sum(widths) + 3 * len(widths) + 1 <= console.width:
         say(table)
     else:
         _print_blocks(listing, console)
     for note in listing.notes:
         say(note, highlight=False, markup=False, soft_wrap=True)
+
+
+def _width(text: str, wrap: bool) -> int:
+    """The narrowest a cell can be without cutting it: its longest word if it may wrap."""
+    if not wrap:
+        return cell_len(text)
+    return max((cell_len(word) for word in text.split()), default=0)
 
 
 def _print_blocks(listing: Listing, console: Console) -> None:
