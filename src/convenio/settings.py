@@ -40,6 +40,15 @@ class Settings(BaseSettings):
         ),
     )
 
+    write_wait: int = Field(
+        default=60,
+        ge=0,
+        description=(
+            "Seconds a write waits for another convenio process writing to the same store "
+            "(saying so once) before giving up with exit 5."
+        ),
+    )
+
     secret_key: SecretStr = Field(
         default=SecretStr(""),
         description=(

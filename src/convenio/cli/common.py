@@ -58,7 +58,12 @@ def open_store() -> Any:
     from convenio.settings import get_settings
     from convenio.store import Store
 
-    return Store(get_settings().store_url)
+    settings = get_settings()
+    return Store(
+        settings.store_url,
+        write_wait=settings.write_wait,
+        on_wait=lambda: err_console.print("waiting for another writer…", highlight=False),
+    )
 
 
 def parse_date_option(value: str | None, option: str) -> date | None:

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import Engine
 
 from convenio.store import (
@@ -15,7 +17,7 @@ from convenio.store import (
 )
 from convenio.store.engine import head_revision, migrate, open_engine
 from convenio.store.ledger_repo import Head, LedgerRepository
-from convenio.store.uow import UnitOfWork
+from convenio.store.uow import DEFAULT_WRITE_WAIT, UnitOfWork
 
 __all__ = ["Head", "LedgerRepository", "Store", "UnitOfWork", "head_revision", "migrate"]
 
@@ -23,14 +25,22 @@ __all__ = ["Head", "LedgerRepository", "Store", "UnitOfWork", "head_revision", "
 class Store:
     """An opened store: `store.unit_of_work(write=True)` for each service call."""
 
-    def __init__(self, url: str, auto_migrate: bool = True) -> None:
+    def __init__(
+        self,
+        url: str,
+        auto_migrate: bool = True,
+        write_wait: float = DEFAULT_WRITE_WAIT,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.url = url
+        self.write_wait = write_wait
+        self.on_wait = on_wait
         self.engine: Engine = open_engine(url)
         if auto_migrate:
             migrate(self.engine)
 
     def unit_of_work(self, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, write=write)
+        return UnitOfWork(self.engine, write, self.write_wait, self.on_wait)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -2,24 +2,72 @@
 
 Nothing else commits. Leaving the block without `commit()` rolls everything back, so a
 service that raises half-way leaves the store exactly as it was.
+
+A writer waits for the write lock at most `write_wait` seconds: on SQLite it first tries
+briefly, then calls `on_wait` once (the CLI prints "waiting for another writer…") and
+keeps trying until the bound; on PostgreSQL the bound is the transaction's
+``lock_timeout``. A lock never obtained, and any other `OperationalError` of the
+database, leave the block as a `StorageError` (exit 5) that names the store — never as
+a driver's traceback.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RootTransaction
+from sqlalchemy.exc import DBAPIError, OperationalError
 
+from convenio.errors import StorageError
 from convenio.store.cases_repo import CasesRepository
 from convenio.store.deployments_repo import DeploymentsRepository
-from convenio.store.engine import WRITE
+from convenio.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE
 from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
 from convenio.store.missions_repo import MissionsRepository
 
-__all__ = ["UnitOfWork"]
+__all__ = ["DEFAULT_WRITE_WAIT", "UnitOfWork", "is_locked", "store_name"]
+
+DEFAULT_WRITE_WAIT = 60.0
+"""Seconds a writer waits for another writer's lock (``CONVENIO_WRITE_WAIT``)."""
+FIRST_TRY_MS = 200
+"""How long a writer waits quietly before saying that it waits."""
+
+
+def is_locked(exc: BaseException) -> bool:
+    """Whether a driver error says that another connection holds the lock."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return any(
+        sign in text
+        for sign in (
+            "database is locked",
+            "database table is locked",
+            "lock timeout",
+            "lock_timeout",
+        )
+    )
+
+
+def store_name(engine: Engine) -> str:
+    """The store as a person would name it: the SQLite file, or the URL without password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
+def storage_error(engine: Engine, exc: DBAPIError) -> StorageError:
+    """The `StorageError` that a database error of a unit of work becomes."""
+    where = store_name(engine)
+    if is_locked(exc):
+        return StorageError(
+            f"another convenio process is writing to {where}; try again when it ends "
+            "(or raise CONVENIO_WRITE_WAIT, the seconds a write waits)"
+        )
+    return StorageError(f"the store {where} cannot be used: {exc.orig}")
 
 
 class UnitOfWork:
@@ -31,24 +79,75 @@ class UnitOfWork:
     deployments: DeploymentsRepository
     cases: CasesRepository
 
-    def __init__(self, engine: Engine, write: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        write: bool = False,
+        write_wait: float = DEFAULT_WRITE_WAIT,
+        on_wait: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.write = write
+        self.write_wait = write_wait
+        self.on_wait = on_wait
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> Self:
-        conn = self.engine.connect()
-        if self.write:
-            conn = conn.execution_options(**{WRITE: True})
+        try:
+            conn, self._tx = self._begin()
+        except DBAPIError as exc:
+            raise storage_error(self.engine, exc) from exc
         self._conn = conn
-        self._tx = conn.begin()
         self.ledger = LedgerRepository(conn)
         self.financing = FinancingRepository(conn)
         self.missions = MissionsRepository(conn)
         self.deployments = DeploymentsRepository(conn)
         self.cases = CasesRepository(conn)
         return self
+
+    def _begin(self) -> tuple[Connection, RootTransaction]:
+        """A connection and its transaction; a writer's holds the write lock."""
+        if not self.write:
+            conn = self.engine.connect()
+            return conn, self._begin_on(conn)
+        if self.engine.dialect.name != "sqlite":
+            conn = self.engine.connect().execution_options(**{WRITE: True})
+            tx = self._begin_on(conn)
+            # Writers queue on the ledger head row (SELECT … FOR UPDATE): bounded here.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(self.write_wait * 1000))}")
+            return conn, tx
+        deadline = time.monotonic() + self.write_wait
+        wait_ms = min(FIRST_TRY_MS, int(self.write_wait * 1000))
+        said = False
+        while True:
+            conn = self.engine.connect()
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            raw.execute(f"PRAGMA busy_timeout={max(wait_ms, 0)}")
+            conn = conn.execution_options(**{WRITE: True})
+            try:
+                tx = self._begin_on(conn)
+            except OperationalError as exc:
+                conn.close()
+                left = deadline - time.monotonic()
+                if not is_locked(exc) or left <= 0:
+                    raise
+                if not said and self.on_wait is not None:
+                    self.on_wait()
+                said = True
+                wait_ms = int(left * 1000) + 1
+                continue
+            raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            return conn, tx
+
+    @staticmethod
+    def _begin_on(conn: Connection) -> RootTransaction:
+        try:
+            return conn.begin()
+        except BaseException:
+            conn.close()
+            raise
 
     @property
     def connection(self) -> Connection:
@@ -57,7 +156,10 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None, "the unit of work is not open"
-        self._tx.commit()
+        try:
+            self._tx.commit()
+        except OperationalError as exc:
+            raise storage_error(self.engine, exc) from exc
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
@@ -69,7 +171,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.rollback()
-        if self._conn is not None:
-            self._conn.close()
-        self._conn = self._tx = None
+        try:
+            self.rollback()
+            if self._conn is not None:
+                self._conn.close()
+        finally:
+            self._conn = self._tx = None
+        if isinstance(exc, OperationalError):
+            raise storage_error(self.engine, exc) from exc
