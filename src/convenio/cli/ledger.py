@@ -147,7 +147,7 @@ def verify(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
 ) -> None:
     """Recompute the hash chain and every total; name the first break (exit 4)."""
-    from convenio.cli.render import Column, Listing, emit, human
+    from convenio.cli.render import Cell, Column, Listing, emit, human
     from convenio.services import ledger as svc
 
     with guard():
@@ -165,7 +165,7 @@ def verify(
         )
     elif as_csv:
         columns = [Column("transactions"), Column("head_seq"), Column("head_hash")]
-        row = [report.transactions, report.head_seq, report.head_hash]
+        row: tuple[Cell, ...] = (report.transactions, report.head_seq, report.head_hash)
         emit(Listing("", columns, [row]), "csv")
     else:
         console.print(
