@@ -242,7 +242,8 @@ def test_accounts_with_bounds_and_todays_balance(filled: Run) -> None:
     only = as_csv(filled, "ledger", "accounts", "--party", "AAA.OIL", "--unit", "bbl")
     assert [(r["account"], r["balance"]) for r in only] == [("AAA.OIL/stock", "-1000.500")]
     table = one_line(ok(filled("ledger", "accounts")).replace("│", " "))
-    assert "AAA.OIL/claims/BBB asset 2,000,000.00 1,234,567.89 USD" in table
+    assert "AAA.OIL/claims/BBB asset ≤ 2,000,000.00 1,234,567.89 USD" in table
+    assert "AAA/claims/BBB asset ≥ 0.00 0.11 USD" in table
     assert "AAA.OIL/stock asset -1,000.500 bbl" in table
 
 

@@ -27,7 +27,9 @@ from convenio.cli.render import (
     Listing,
     Rate,
     emit,
+    format_amount,
     format_rate,
+    human,
     json_value,
     output_format,
     print_fields,
@@ -70,17 +72,6 @@ def _emit(listing: Listing, fmt: Format, lists: Sequence[dict[str, Any]] = ()) -
     sys.stdout.write(json.dumps(records, indent=2, ensure_ascii=False) + "\n")
 
 
-def _narrow(listing: Listing, fmt: Format, keys: Sequence[str]) -> Listing:
-    """For people, only the columns `keys` (the rest stay in JSON and CSV), so that
-    the table fits 80 columns more often before it turns to one block per record."""
-    if fmt != "table":
-        return listing
-    at = [i for i, c in enumerate(listing.columns) if c.key in keys]
-    rows = [[row[i] for i in at] for row in listing.rows]
-    columns = [listing.columns[i] for i in at]
-    return Listing(listing.title, columns, rows, listing.empty, listing.notes)
-
-
 # -- set up: parties and terms ------------------------------------------------------------
 
 
@@ -91,7 +82,7 @@ def parties(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
 
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.parties(uow)
-    columns = [Column("code"), Column("name"), Column("kind"), Column("parent")]
+    columns = [Column("code"), Column("name", wrap=True), Column("kind"), Column("parent")]
     listing = Listing(f"{len(rows)} part{'y' if len(rows) == 1 else 'ies'}", columns,
                       [list(r) for r in rows], empty=NO_TERMS)  # fmt: skip
     emit(listing, output_format(as_json, as_csv))
@@ -116,8 +107,9 @@ def terms_show(
         found = None if version is None else catalog.terms_version(uow, version)
         rows = catalog.terms_versions(uow)
     if agreement is None or found is None:
-        columns = [Column("id"), Column("name"), Column("effective"), Column("ends"),
-                   Column("inherits"), Column("source")]  # fmt: skip
+        columns = [Column("id"), Column("name", wrap=True), Column("effective"),
+                   Column("ends", people=any(r.ends for r in rows)), Column("inherits"),
+                   Column("source", wrap=True)]  # fmt: skip
         title = "" if agreement is None else f"{agreement.agreement.id}: {len(rows)} version(s)"
         listing = Listing(title, columns, [list(r) for r in rows], empty=NO_TERMS)
         emit(listing, output_format(as_json, False))
@@ -303,15 +295,27 @@ def accounts(
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.accounts(uow, party, unit, today)
         known = {r.party for r in catalog.accounts(uow)} if not rows else set()
-    columns = [Column("account"), Column("party"), Column("unit"), Column("kind"),
-               Column("floor"), Column("ceiling"), Column("balance")]  # fmt: skip
-    cells: list[Sequence[Cell]] = [
-        [r.account, r.party, r.unit, r.kind,
-         None if r.floor is None else Amount(r.floor, r.scale, r.unit),
-         None if r.ceiling is None else Amount(r.ceiling, r.scale, r.unit),
-         Amount(r.balance, r.scale, r.unit)]
-        for r in rows
-    ]  # fmt: skip
+    # For people: the party and unit are in the name and the balance, the bounds one
+    # short column, and the kind only if the table still fits the terminal.
+    fmt = output_format(as_json, as_csv)
+    people = fmt == "table"
+    cells: list[list[Cell]] = []
+    for r in rows:
+        floor = None if r.floor is None else Amount(r.floor, r.scale, r.unit)
+        ceiling = None if r.ceiling is None else Amount(r.ceiling, r.scale, r.unit)
+        row: list[Cell] = [r.account, r.party, r.unit, r.kind, floor, ceiling]
+        row.append(Amount(r.balance, r.scale, r.unit))
+        if people:
+            row.append(_bounds(r.floor, r.ceiling, r.scale))
+        cells.append(row)
+    widths = [max((len(human(row[i])) for row in cells), default=0) for i in (0, 3, 6, -1)]
+    columns = [Column("account"), Column("party", people=False), Column("unit", people=False),
+               Column("kind", people=sum(widths) + 13 <= console.width),
+               Column("floor", people=False), Column("ceiling", people=False),
+               Column("balance")]  # fmt: skip
+    if people:
+        columns.insert(-1, Column("bounds", people=any(row[-1] for row in cells)))
+        cells = [[*row[:-2], row[-1], row[-2]] for row in cells]
     if not known:
         empty = (
             "no accounts in this store: open them with `convenio ledger open` (or --file), "
@@ -323,9 +327,17 @@ def accounts(
         )  # fmt: skip
         empty = f"no accounts {wanted}; parties with accounts: {', '.join(sorted(known))}"
     title = f"{len(rows)} account(s), balances as of {today}"
-    fmt = output_format(as_json, as_csv)
-    listing = Listing(title, columns, cells, empty=empty)
-    emit(_narrow(listing, fmt, ("account", "kind", "floor", "ceiling", "balance")), fmt)
+    listing = Listing(title, columns, list(cells), empty=empty)
+    emit(listing, fmt)
+
+
+def _bounds(floor: int | None, ceiling: int | None, scale: int) -> str | None:
+    """An account's bounds for people: ``≥ 0.00``, ``≤ 0.00``, ``0.00 to 1,000.00``."""
+    low = None if floor is None else format_amount(floor, scale)
+    high = None if ceiling is None else format_amount(ceiling, scale)
+    if low is not None and high is not None:
+        return f"{low} to {high}"
+    return f"≥ {low}" if low is not None else f"≤ {high}" if high is not None else None
 
 
 # -- missions ------------------------------------------------------------------------------
@@ -348,8 +360,11 @@ def orgunits(
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.org_units(uow, level, parent)
         levels = catalog.org_unit_levels(uow) if not rows else []
-    columns = [Column("id"), Column("name"), Column("level"), Column("level_name", "level name"),
-               Column("parent"), Column("code"), Column("since"), Column("versions")]  # fmt: skip
+    changed = any(r.since for r in rows)
+    columns = [Column("id"), Column("name", wrap=True), Column("level"),
+               Column("level_name", "level name", people=False), Column("parent"),
+               Column("code", people=any(r.code for r in rows)),
+               Column("since", people=changed), Column("versions", people=changed)]  # fmt: skip
     if not levels:
         empty = (
             "no org units in this store: load them with `convenio orgunits load FILE` "
@@ -361,7 +376,7 @@ def orgunits(
         empty = f"no org units {where}; levels with units: {', '.join(map(str, levels))}"
     fmt = output_format(as_json, as_csv)
     listing = Listing(f"{len(rows)} org unit(s)", columns, [list(r) for r in rows], empty=empty)
-    emit(_narrow(listing, fmt, ("id", "name", "level", "parent", "since")), fmt)
+    emit(listing, fmt)
 
 
 def elements(
@@ -377,9 +392,10 @@ def elements(
 
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.elements(uow, data_set)
-    columns = [Column("id"), Column("name"), Column("value_type", "value type"),
-               Column("category_combo", "category combo"), Column("aggregation"),
-               Column("data_set", "data set"), Column("code")]  # fmt: skip
+    columns = [Column("id"), Column("name", wrap=True), Column("value_type", "type"),
+               Column("category_combo", "combo"), Column("aggregation", people=False),
+               Column("data_set", "data set"),
+               Column("code", people=any(r.code for r in rows))]  # fmt: skip
     empty = (
         f"data set {data_set} has no elements" if data_set else f"no data elements: {NO_METADATA}"
     )
@@ -401,8 +417,8 @@ def combos(
 
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.option_combos(uow, element)
-    columns = [Column("id"), Column("name"), Column("category_combo", "category combo"),
-               Column("options")]  # fmt: skip
+    columns = [Column("id"), Column("name", wrap=True), Column("category_combo", "combo"),
+               Column("options", wrap=True)]  # fmt: skip
     joiner = ";" if as_csv else ", "
     cells: list[Sequence[Cell]] = [
         [r.id, r.name, r.category_combo, joiner.join(r.options)] for r in rows
@@ -420,8 +436,9 @@ def indicators(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
 
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.indicators(uow)
-    columns = [Column("id"), Column("name"), Column("numerator"), Column("denominator"),
-               Column("factor"), Column("decimals"), Column("targets")]  # fmt: skip
+    columns = [Column("id"), Column("name", wrap=True), Column("numerator", wrap=True),
+               Column("denominator", wrap=True), Column("factor"), Column("decimals"),
+               Column("targets", wrap=True)]  # fmt: skip
     joiner = ";" if as_csv else ", "
     cells: list[Sequence[Cell]] = [
         [r.id, r.name, r.numerator, r.denominator, r.factor, r.decimals,
@@ -445,9 +462,9 @@ def data_sets(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
 
     with guard(), open_store().unit_of_work() as uow:
         rows = catalog.data_sets(uow)
-    columns = [Column("id"), Column("name"), Column("period_type", "period type"),
+    columns = [Column("id"), Column("name", wrap=True), Column("period_type", "period"),
                Column("expiry_days", "expiry (days)"), Column("mission"),
-               Column("elements")]  # fmt: skip
+               Column("elements", wrap=True)]  # fmt: skip
     joiner = ";" if as_csv else ", "
     cells: list[Sequence[Cell]] = [
         [r.id, r.name, r.period_type, r.expiry_days, r.mission, joiner.join(r.elements)]
