@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from convenio.examples import EXAMPLES
 from tests.e2e.cli import Run, ok, one_line
+from tests.terms_fixtures import LENDING_TEXT
 
-EXAMPLE = (EXAMPLES / "cuba-venezuela.yaml").read_text(encoding="utf-8")
+EXAMPLE = LENDING_TEXT  # the example, its band table lending (tests/terms_fixtures.py)
 
 
 def version(*extra: str) -> str:

@@ -33,7 +33,6 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from convenio.examples import EXAMPLES
 from convenio.financing import Delivery
 from convenio.financing.claims import Payment
 from convenio.services import financing as fin
@@ -41,8 +40,9 @@ from convenio.services import ledger
 from convenio.services import settlement as svc
 from convenio.store import Store
 from convenio.terms import ItemKind, load_terms
+from tests.terms_fixtures import LENDING_EXAMPLE
 
-EXAMPLE = EXAMPLES / "cuba-venezuela.yaml"
+EXAMPLE = LENDING_EXAMPLE  # the example, its band table lending (tests/terms_fixtures.py)
 AGREEMENT = load_terms(EXAMPLE)
 FIRST, LAST = date(2011, 1, 1), date(2012, 12, 31)
 QUARTERS = [f"{year}Q{q}" for year in (2011, 2012) for q in (1, 2, 3, 4)]

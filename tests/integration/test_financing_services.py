@@ -18,7 +18,6 @@ import pytest
 from sqlalchemy import func, select
 
 from convenio.errors import ConflictError, InputError
-from convenio.examples import EXAMPLES
 from convenio.financing import Delivery
 from convenio.financing.claims import Claim, ClaimType
 from convenio.services import financing as fin
@@ -39,8 +38,9 @@ from convenio.store.financing_tables import (
     tranches,
 )
 from convenio.terms import Agreement, ItemKind
+from tests.terms_fixtures import LENDING_EXAMPLE
 
-EXAMPLE = EXAMPLES / "cuba-venezuela.yaml"
+EXAMPLE = LENDING_EXAMPLE  # the example, its band table lending (tests/terms_fixtures.py)
 
 # The worked quarter: the example terms plus a version in which nothing is financed, so
 # the oil is all short-term, as in the reported compensation.

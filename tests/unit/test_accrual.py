@@ -224,15 +224,16 @@ SHORT = Claim("inv:D1:st", VEN, CUPET, ClaimType.SHORT_TERM, 1_000_000, "USD",
               date(2006, 3, 10), date(2006, 6, 8))  # fmt: skip
 
 
-def test_late_interest_runs_from_thirty_days_after_the_due_date() -> None:
-    # due 8 Jun 2006; charged from 8 Jul; paid 7 Aug: 30 days × 2 % / 360 on 10,000.00 USD
-    # = 1,000,000 × 0.02 × 30 / 360 = 1,666.67 → 1,667 cents
-    assert late_interest(SHORT, date(2006, 8, 7), PETROCARIBE_SHORT) == 1_667
-    assert late_interest(SHORT, date(2006, 7, 8), PETROCARIBE_SHORT) == 0  # not yet past day 30
-    assert late_interest(SHORT, date(2006, 6, 1), PETROCARIBE_SHORT) == 0  # paid early
+def test_late_interest_runs_from_thirty_days_after_the_invoice_date() -> None:
+    # invoiced 10 Mar 2006 (due 8 Jun); charged from day 30 of the invoice, 9 Apr; paid
+    # 9 May: 30 days × 2 % / 360 on 10,000.00 USD = 1,000,000 × 0.02 × 30 / 360
+    # = 1,666.67 → 1,667 cents
+    assert late_interest(SHORT, date(2006, 5, 9), PETROCARIBE_SHORT) == 1_667
+    assert late_interest(SHORT, date(2006, 4, 9), PETROCARIBE_SHORT) == 0  # paid by day 30
+    assert late_interest(SHORT, date(2006, 4, 1), PETROCARIBE_SHORT) == 0  # paid early
     # on half the claim still outstanding: 833.33 → 833
-    assert late_interest(SHORT, date(2006, 8, 7), PETROCARIBE_SHORT, outstanding=500_000) == 833
-    assert late_interest(SHORT, date(2006, 8, 7), PETROCARIBE_SHORT.late_interest) == 1_667
+    assert late_interest(SHORT, date(2006, 5, 9), PETROCARIBE_SHORT, outstanding=500_000) == 833
+    assert late_interest(SHORT, date(2006, 5, 9), PETROCARIBE_SHORT.late_interest) == 1_667
 
 
 def test_no_late_interest_where_the_terms_charge_none() -> None:
@@ -243,7 +244,7 @@ def test_no_late_interest_where_the_terms_charge_none() -> None:
 def test_a_day_count_financing_does_not_compute_is_refused() -> None:
     us = LateInterest.model_validate({"rate": "2%", "after_days": 30, "day_count": "30/360"})
     with pytest.raises(InputError, match="30/360"):
-        late_interest(SHORT, date(2006, 8, 7), us)
+        late_interest(SHORT, date(2006, 5, 9), us)
     assert Decimal("0.02") == us.rate
 
 

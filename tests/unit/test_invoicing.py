@@ -35,9 +35,10 @@ from convenio.financing import (
 from convenio.financing.claims import ClaimType
 from convenio.ledger import AccountSpec, Transaction, check_transaction, party_of
 from convenio.terms import Agreement, ItemKind, TermsLookupError, load_terms, parse_terms
+from tests.terms_fixtures import LENDING_EXAMPLE
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "cuba-venezuela.yaml"
+EXAMPLE = LENDING_EXAMPLE  # the example, its band table lending (tests/terms_fixtures.py)
 TERMS = load_terms(EXAMPLE)
 BASKET = "ven-basket"
 VEN, CUPET = "VEN.PDVSA", "CUB.CUPET"

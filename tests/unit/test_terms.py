@@ -21,6 +21,7 @@ from convenio.terms import (
     TermsYamlLoader,
     load_terms,
 )
+from convenio.terms.values import FinancedParts
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "cuba-venezuela.yaml"
 
@@ -125,13 +126,16 @@ def test_petrocaribe_2005_bands_and_loans_by_price(terms: Agreement) -> None:
     above_40 = financing.loan_for(Decimal("40.01"))
     assert (at_40.term_years, at_40.grace_months, at_40.rate) == (17, 24, Decimal("0.02"))
     assert (above_40.term_years, above_40.grace_months, above_40.rate) == (25, 24, Decimal("0.01"))
-    late = financing.short_term.late_interest
-    assert late is not None and (late.rate, late.after_days) == (Decimal("0.02"), 30)
+    # The compensation nets every invoice at its quarter's end: no late interest (note).
+    assert financing.short_term.late_interest is None
     assert version.pricing is not None and version.pricing.floor is not None, "floor inherited"
     assert version.settlement is not None
     assert version.settlement.period is SettlementPeriod.QUARTER
     assert version.settlement.services_may_pay == (ClaimKind.ANY,)
     assert version.settlement.parties == ("VEN.PDVSA", "CUB.BNC")
+    assert version.settlement.financed_parts is FinancedParts.NETTED
+    alba = terms.version("alba-2004").settlement
+    assert alba is not None and alba.financed_parts is FinancedParts.LENT
 
 
 def test_july_2008_amendment(terms: Agreement) -> None:

@@ -9,7 +9,8 @@ to the schedule's interest: the amount accrued for a month is the interest earne
 the start through the month's last day, rounded once, minus the same through the
 previous month's last day. They are keyed by tranche and month, so a re-run yields the
 same values and the same transaction ids. `late_interest` prices a short-term part
-paid late. Amounts are integers of minor units.
+paid late, by the rule `convenio.financing.late` charges month by month. Amounts are
+integers of minor units.
 """
 
 from __future__ import annotations
@@ -230,14 +231,16 @@ def late_interest(
     (the day it is paid, or the day of the statement).
 
     Interest runs at the terms' yearly rate, by their day count, from `after_days` days
-    after the claim's due date (Petrocaribe, Belize: 2 % a year after day 30) to `on`
-    (excluded), on `outstanding` (default: the whole claim). 0 when the terms charge no
-    late interest or `on` is not past that day.
+    after the claim's invoice date (`Claim.issued`; Petrocaribe, Belize: 2 % a year after
+    day 30 of the invoice) to `on` (excluded), on `outstanding` (default: the whole
+    claim), rounded once. 0 when the terms charge no late interest or `on` is not past
+    that day. The rule is docs/financing.md's "Late interest"; `convenio accrue` charges
+    it month by month with `convenio.financing.late.late_charges`.
     """
     rule = terms.late_interest if isinstance(terms, ShortTerm) else terms
     if rule is None:
         return 0
-    starts = claim.due + timedelta(days=rule.after_days)
+    starts = claim.issued + timedelta(days=rule.after_days)
     if on <= starts:
         return 0
     amount = claim.amount if outstanding is None else outstanding

@@ -36,6 +36,7 @@ from convenio.financing.prices import PriceSeries, reference_price
 from convenio.financing.tranches import Tranche, tranche_claims, tranche_for
 from convenio.ledger import AccountSpec, Posting, Transaction
 from convenio.terms import Agreement, AgreementVersion, ItemKind
+from convenio.terms.values import FinancedParts
 
 __all__ = [
     "SPLIT_ROUNDING",
@@ -236,6 +237,20 @@ def _claim(
     )
 
 
+def _netted(delivery: Delivery, version: AgreementVersion) -> bool:
+    """Whether `version`'s compensation nets `delivery`'s invoice whole: its settlement
+    says ``financed_parts: netted`` and the supplier and recipient belong to the states
+    of its two settlement parties (``VEN.PDVSA`` and ``CUB.CUPET`` to those of
+    ``VEN.PDVSA`` and ``CUB.BNC``), as `convenio.services.financing.settlement_sides`
+    maps them."""
+    rules = version.settlement
+    if rules is None or rules.financed_parts is not FinancedParts.NETTED:
+        return False
+    states = {code.split(".")[0] for code in rules.parties}
+    parties = {delivery.supplier.split(".")[0], delivery.recipient.split(".")[0]}
+    return len(states) == 2 and parties == states
+
+
 def split_invoice(valuation: Valuation, delivery: Delivery, version: AgreementVersion) -> Invoice:
     """The invoice of a valued delivery, split by `version` (the one `valuation` names).
 
@@ -245,8 +260,10 @@ def split_invoice(valuation: Valuation, delivery: Delivery, version: AgreementVe
     ``inv:{id}:st`` due `short_term.days` after the delivery date; the financed part is
     the tranche ``tr:{id}`` on the band's loan terms (`FinancingTerms.loan_for`),
     starting on the delivery date. A version without financing terms finances nothing
-    and the whole value is due on the delivery date. A zero part makes no claim or
-    tranche.
+    and the whole value is due on the delivery date. Nor does a version whose settlement
+    nets financed parts (``financed_parts: netted``) for an invoice between its two
+    settlement parties' states: the whole value is the short-term claim. A zero part
+    makes no claim or tranche.
 
     Services and goods: one SERVICES or GOODS claim ``inv:{id}:services`` (or
     ``:goods``) for the whole value, due on the delivery date.
@@ -288,7 +305,7 @@ def split_invoice(valuation: Valuation, delivery: Delivery, version: AgreementVe
     assert reference is not None  # a commodity valuation always has one
     if financing is None:
         return invoice(Decimal(0), 0, claims("st", ClaimType.SHORT_TERM, value, delivery.date))
-    share = financing.financed_share(reference)
+    share = Decimal(0) if _netted(delivery, version) else financing.financed_share(reference)
     with localcontext(DECIMAL_CONTEXT):
         financed = int((Decimal(value) * share).quantize(Decimal(1), rounding=SPLIT_ROUNDING))
     due = delivery.date + timedelta(days=financing.short_term.days)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import astuple, dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import TextIO
@@ -39,14 +39,21 @@ from convenio.financing import (
     split_invoice,
     value_delivery,
 )
-from convenio.financing.claims import Payment
+from convenio.financing.claims import Claim, ClaimType, Payment
+from convenio.financing.late import (
+    LateCharge,
+    Reduction,
+    late_charge_accounts,
+    late_charge_transactions,
+    late_charges,
+)
 from convenio.financing.payments import parse_payments_csv
 from convenio.ledger import AccountSpec, Transaction
 from convenio.ledger.parse import Located
 from convenio.services import ledger
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import to_micros
-from convenio.terms import Agreement, load_terms, parse_terms
+from convenio.terms import Agreement, LateInterest, TermsLookupError, load_terms, parse_terms
 
 __all__ = [
     "LoadResult",
@@ -342,18 +349,99 @@ def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
 
 
 def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:
-    """Book month-end interest on every tranche up to `through` (idempotent).
+    """Book month-end interest on every tranche, and late interest on every short-term
+    claim whose terms charge it, up to `through` (idempotent).
 
     Each tranche's accrual of each month is kept in the accruals table; the ledger gets
-    one transaction per creditor, debtor, currency and month, summing them.
+    one transaction per creditor, debtor, currency and month, summing them. Late
+    interest becomes one late-interest claim per short-term claim and month
+    (`convenio.financing.late`), posted the same way; a month is charged once every
+    settlement period from the claim's invoice to the month's end is settled between its
+    parties, since the runs say what was paid and when (`convenio settle` charges the
+    months of the period it settles right after its run).
     """
     booked = uow.financing.last_accrued()
     due = accrue_through(uow.financing.tranches(accruing_through=through), through, booked)
     uow.financing.add_accruals([(a.tranche_id, a.month, a.amount) for a in due])
     posted = _post(uow, list(accrual_accounts(due)), _monthly_totals(due), "accrual")
+    charges = _late_charges(uow, through)
+    uow.financing.add_claims([c.claim() for c in charges])
+    posted += _post(
+        uow, late_charge_accounts(charges), late_charge_transactions(charges), "late interest"
+    )
     if commit:
         uow.commit()
-    return LoadResult(len(due), len(booked), posted)
+    return LoadResult(len(due) + len(charges), len(booked), posted)
+
+
+def _late_charges(uow: UnitOfWork, through: date) -> list[LateCharge]:
+    """The late interest to charge through `through` on every short-term claim whose
+    terms version (in force on its invoice date) sets ``short_term.late_interest``, for
+    the months whose payments are known (`_settled_through`)."""
+    latest = uow.financing.latest_terms()
+    if latest is None:
+        return []
+    agreement = _parsed(latest.digest, latest.text, latest.source)
+    charging = [
+        v
+        for v in agreement.versions
+        if v.financing is not None and v.financing.short_term.late_interest is not None
+    ]
+    if not charging:
+        return []
+    candidates = uow.financing.claims_of_type(
+        ClaimType.SHORT_TERM, issued_from=min(v.effective for v in charging)
+    )
+    rules: dict[str, LateInterest] = {}
+    for claim in candidates:
+        try:
+            version = agreement.version_on(claim.issued)
+        except TermsLookupError:
+            continue
+        if version.financing is not None and version.financing.short_term.late_interest:
+            rules[claim.id] = version.financing.short_term.late_interest
+    if not rules:
+        return []
+    booked = uow.financing.late_interest_booked()
+    paid = uow.financing.reductions(rules)
+    settled = _settled_through(agreement, uow.financing.settled_periods())
+    charges: list[LateCharge] = []
+    for claim in candidates:
+        if claim.id not in rules:
+            continue
+        known = settled(claim)
+        if known is None:
+            continue
+        reductions = [Reduction(day, amount) for day, amount in paid.get(claim.id, [])]
+        charges += late_charges(
+            claim, rules[claim.id], reductions, min(through, known), booked.get(claim.id)
+        )
+    return charges
+
+
+def _settled_through(
+    agreement: Agreement, runs: Sequence[tuple[str, date, date, str, str]]
+) -> Callable[[Claim], date | None]:
+    """For a claim, the last day up to which every day from its invoice date lies in a
+    settled period between its parties' settlement sides (None: not even its first)."""
+    pairs: dict[tuple[date, str, str], frozenset[str]] = {}
+
+    def pair(day: date, creditor: str, debtor: str) -> frozenset[str]:
+        key = (day, creditor, debtor)
+        if key not in pairs:
+            pairs[key] = frozenset(settlement_pair_of(agreement, day, creditor, debtor))
+        return pairs[key]
+
+    spans = sorted((first, last, frozenset((a, b))) for _, first, last, a, b in runs)
+
+    def settled(claim: Claim) -> date | None:
+        cursor = claim.issued
+        for first, last, sides in spans:
+            if first <= cursor <= last and sides == pair(last, claim.creditor, claim.debtor):
+                cursor = last + timedelta(days=1)
+        return None if cursor == claim.issued else cursor - timedelta(days=1)
+
+    return settled
 
 
 def _monthly_totals(due: Sequence[Accrual]) -> list[Transaction]:

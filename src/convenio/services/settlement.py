@@ -3,7 +3,8 @@
 A run is per period and pair of parties. Re-running a settled period changes nothing and
 returns the stored statement; `reopen` first reverses the earlier run in the ledger and
 marks it reversed, then settles again on what is stored now. Interest is accrued through
-the period's end first, so the interest claims a run pays are backed in the ledger.
+the period's end first, so the interest claims a run pays are backed in the ledger; late
+interest on the period's months is charged after the run, once it is known what was paid.
 """
 
 from __future__ import annotations
@@ -86,9 +87,16 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     accrue(uow, period.end, commit=False)
 
     def claims_now() -> list[tuple[Claim, int]]:
-        # One read for every pair: each claim belongs to exactly one pair of sides.
+        # One read for every pair: each claim belongs to exactly one pair of sides. Late
+        # interest on the period's own months is charged after its run (below), from
+        # what the run paid, and settled by the next period's run, reopened or not.
         found = uow.financing.open_claims(issued_by=period.end, issued_from=period.start)
-        return [(c, outstanding) for c, outstanding in found if c.currency == currency]
+        return [
+            (c, outstanding)
+            for c, outstanding in found
+            if c.currency == currency
+            and not (c.type is ClaimType.LATE_INTEREST and c.issued >= period.start)
+        ]
 
     claims = claims_now()
     outcomes = []
@@ -141,6 +149,9 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
             now,
         )
         outcomes.append(RunOutcome(run, created=True, reversed_run=reversed_id))
+    # The period is settled: its payments and offsets are known, so the late interest
+    # of its months can be charged (convenio.financing.late).
+    accrue(uow, period.end, commit=False)
     uow.commit()
     return outcomes
 

@@ -352,6 +352,45 @@ class FinancingRepository:
         )
         return [_claim(r) for r in rows]
 
+    def claims_of_type(self, type_: ClaimType, issued_from: date | None = None) -> list[Claim]:
+        """Every claim of `type_` (issued on or after `issued_from`), by issue date and id."""
+        query = select(claims).where(claims.c.type == type_.value)
+        if issued_from is not None:
+            query = query.where(claims.c.issued >= issued_from)
+        return [_claim(r) for r in self.conn.execute(query.order_by(claims.c.issued, claims.c.id))]
+
+    def reductions(self, claim_ids: Collection[str]) -> dict[str, list[tuple[date, int]]]:
+        """Per claim, what the settlement runs in force paid off of it and from when: a
+        cash allocation on its payment's date, an offset on the run's last day."""
+        a, r, p = allocations.c, settlement_runs.c, payments.c
+        query = (
+            select(a.claim_id, a.amount, a.method, r.period_end, p.date.label("paid_on"))
+            .select_from(
+                allocations.join(settlement_runs, a.run_id == r.id).outerjoin(
+                    payments, and_(a.method == "cash", a.against == p.id)
+                )
+            )
+            .where(r.status == ACTIVE)
+        )
+        wanted = set(claim_ids)
+        found: dict[str, list[tuple[date, int]]] = {}
+        for row in self.conn.execute(query):
+            if row.claim_id in wanted:
+                day = row.paid_on if row.method == "cash" and row.paid_on else row.period_end
+                found.setdefault(row.claim_id, []).append((day, int(row.amount)))
+        return found
+
+    def late_interest_booked(self) -> dict[str, tuple[str, int]]:
+        """Per short-term claim, the last month (``YYYY-MM``) of late interest charged on
+        it and the total charged, from its late-interest claims."""
+        c = claims.c
+        rows = self.conn.execute(
+            select(c.source, func.max(c.issued), func.sum(c.amount))
+            .where(c.type == ClaimType.LATE_INTEREST.value)
+            .group_by(c.source)
+        )
+        return {source: (_month(last), int(total)) for source, last, total in rows}
+
     def accrued_by(self, as_of: date) -> dict[str, int]:
         """Per tranche, the interest accrued in months ending on or before `as_of`."""
         month = f"{as_of.year:04d}-{as_of.month:02d}"

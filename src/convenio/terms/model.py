@@ -33,6 +33,7 @@ from convenio.terms.values import (
     AllocationStep,
     ClaimKind,
     Count,
+    FinancedParts,
     Id,
     ItemKind,
     Loc,
@@ -238,6 +239,9 @@ class SettlementTerms(TermsModel):
     allocation_order: tuple[AllocationStep, ...] = Field(min_length=1)
     cash_currency: UnitCode
     overpayment: Overpayment
+    financed_parts: FinancedParts = FinancedParts.LENT
+    """``netted``: an invoice between the two `parties` (or parties they settle for) is
+    not split; its whole value is netted in the period's compensation."""
     note: str = ""
 
     @model_validator(mode="after")
@@ -252,6 +256,16 @@ class SettlementTerms(TermsModel):
                     errors.append(((name, i), f"{value} is listed twice", value))
         if ClaimKind.ANY in self.services_may_pay and len(self.services_may_pay) > 1:
             errors.append((("services_may_pay",), "'any' stands alone", self.services_may_pay))
+        if self.financed_parts is FinancedParts.NETTED:
+            if len(self.parties) != 2:
+                message = "netted needs the two parties that settle named in 'parties'"
+                errors.append((("financed_parts",), message, self.financed_parts))
+            if not {ClaimKind.ANY, ClaimKind.SHORT_TERM} & set(self.services_may_pay):
+                message = (
+                    "netted invoices are short-term claims: services_may_pay must allow "
+                    "short-term (or any)"
+                )
+                errors.append((("financed_parts",), message, self.financed_parts))
         steps = self.allocation_order
         if AllocationStep.OLDEST_DUE in steps[:-1]:
             index = steps.index(AllocationStep.OLDEST_DUE)

@@ -314,6 +314,17 @@ class AllocationStep(_Words):
     """Every claim not yet covered, oldest due date first; nothing may follow it."""
 
 
+class FinancedParts(_Words):
+    """What a settlement run does with the financed part of an invoice between its two
+    settlement parties: lend it as a tranche (the band table), or net it whole."""
+
+    LENT = "lent"
+    """The band table lends it: a tranche, repaid by its schedule."""
+    NETTED = "netted"
+    """Nothing is lent: the whole invoice is a short-term claim, netted in the period's
+    compensation against the other party's services and goods."""
+
+
 class Overpayment(_Words):
     """What a settlement does with more payment than is due: refuse it or carry it forward."""
 
