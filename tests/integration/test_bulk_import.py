@@ -185,7 +185,7 @@ def test_float_parquet_and_other_files_are_refused(store: Store, tmp_path: Path)
     con.close()
     with pytest.raises(InputError, match="DOUBLE: binary floating point is not exact"):
         bulk(store, tmp_path / "f.parquet")
-    with pytest.raises(InputError, match=r"\.parquet or \.csv"):
+    with pytest.raises(InputError, match=r"\.parquet, \.csv or \.xlsx"):
         bulk(store, write(tmp_path, "v.json", "{}"))
     with pytest.raises(InputError, match="no column orgunit"):
         bulk(store, write(tmp_path, "cols.csv", "dataelement,period,value\nPOP,2005,1\n"))

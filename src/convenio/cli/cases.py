@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, print_json
+from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.progress import progress
 from convenio.cli.render import Cell, Column, Listing, Rate, emit
 
 cases_app = typer.Typer(
@@ -29,6 +31,10 @@ def load_cases(
             help="CSV case_id,name,national_id,birth_date: sealed with CONVENIO_SECRET_KEY",
         ),
     ] = None,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
 ) -> None:
     """Load pathway events (and, apart, personal data); all or nothing, idempotent.
     Stages must not be dated before earlier ones; every case starts at the first."""
@@ -36,8 +42,9 @@ def load_cases(
     from convenio.settings import get_settings
 
     secret = get_settings().secret_key.get_secret_value()
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        r = cases.load_cases(uow, events, people, secret)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        r = cases.load_cases(uow, events, people, secret, options, tell)
     console.print(
         f"cases: {r.cases_added} added; events: {r.events_added} added, {r.events_unchanged} "
         f"unchanged; personal data: {r.people_added} added, {r.people_changed} changed, "

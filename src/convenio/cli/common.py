@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import os
 import sys
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -15,6 +19,7 @@ from rich.console import Console
 from convenio.errors import ConvenioError, InputError, Problem
 
 __all__ = [
+    "SHOWN_PROBLEMS",
     "console",
     "err_console",
     "fail",
@@ -34,23 +39,70 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
-def fail(error: ConvenioError) -> NoReturn:
-    """Print the error and each of its problems on stderr; exit with its code."""
+SHOWN_PROBLEMS = 50
+"""Problems listed on the screen; the rest are counted (all of them: --errors-file)."""
+
+
+def fail(error: ConvenioError, errors_file: Path | None = None) -> NoReturn:
+    """Print the error and its first `SHOWN_PROBLEMS` problems on stderr, write all of
+    them to `errors_file` (CSV file,line,field,message) if given; exit with its code."""
     err_console.print("[bold red]error:[/] ", end="")
     err_console.print(str(error), highlight=False, markup=False)
-    if len(error.problems) > 1:
-        for problem in error.problems:
+    problems = error.problems
+    written = bool(problems) and errors_file is not None and _write_problems(errors_file, problems)
+    if len(problems) > 1:
+        for problem in problems[:SHOWN_PROBLEMS]:
             err_console.print(f"  {problem}", highlight=False, markup=False)
+        if len(problems) > SHOWN_PROBLEMS:
+            where = str(errors_file) if written else "--errors-file F.csv"
+            err_console.print(
+                f"  … and {len(problems) - SHOWN_PROBLEMS} more (all of them: {where})",
+                highlight=False,
+                markup=False,
+            )
+    if written:
+        err_console.print(
+            f"all {len(problems)} problem(s) written to {errors_file}", highlight=False
+        )
     raise typer.Exit(error.exit_code)
 
 
+def _write_problems(path: Path, problems: Sequence[Problem]) -> bool:
+    """Every problem as CSV, through a temporary file renamed into place (never half
+    written); False, with a note on stderr, if it cannot be written."""
+    tmp: str | None = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(("file", "line", "field", "message"))
+            writer.writerows(
+                (p.file or "", "" if p.line is None else p.line, p.field or "", p.message)
+                for p in problems
+            )
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        err_console.print(
+            f"[yellow]note:[/] --errors-file {path}: cannot write: {exc.strerror or exc}",
+            highlight=False,
+        )
+        return False
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
+
+
 @contextmanager
-def guard() -> Iterator[None]:
-    """Turn convenio's errors into a message on stderr and the error's exit code."""
+def guard(errors_file: Path | None = None) -> Iterator[None]:
+    """Turn convenio's errors into a message on stderr and the error's exit code; with
+    `errors_file` (a loader's --errors-file), every problem is written there too."""
     try:
         yield
     except ConvenioError as error:
-        fail(error)
+        fail(error, errors_file)
 
 
 def open_store() -> Any:

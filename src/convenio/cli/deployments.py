@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, print_json
+from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.progress import progress
 from convenio.cli.render import (
     Amount,
     Column,
@@ -28,7 +30,7 @@ cooperants_app = typer.Typer(
 deployments_app = typer.Typer(help="Deployments of cooperants to sites, and their person-months.")
 services_app = typer.Typer(help="Services deliveries made from the missions' deployments.")
 
-FileArg = Annotated[Path, typer.Argument(help="A CSV file", show_default=False)]
+FileArg = Annotated[Path, typer.Argument(help="A CSV or .xlsx file", show_default=False)]
 PeriodArg = Annotated[str, typer.Argument(help="2011-10, 2011Q4, 2011H1 or 2011")]
 
 
@@ -46,24 +48,38 @@ def _report(what: str, result: RegistryResult) -> None:
 
 
 @cooperants_app.command("load")
-def load_cooperants(file: FileArg) -> None:
+def load_cooperants(
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
+) -> None:
     """Load cooperants (CSV id,profession,party): the profession is a services item of the
     terms with a rate card; all or nothing, idempotent."""
     from convenio.services import deployments
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = deployments.load_cooperants(uow, file)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        result = deployments.load_cooperants(uow, file, options, tell)
     _report("cooperants", result)
 
 
 @deployments_app.command("load")
-def load_deployments(file: FileArg) -> None:
+def load_deployments(
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
+) -> None:
     """Load deployments (CSV id,cooperant_id,org_unit,start,end[,mission]; an empty end:
     still deployed); all or nothing, idempotent; overlaps of a cooperant are refused."""
     from convenio.services import deployments
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = deployments.load_deployments(uow, file)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        result = deployments.load_deployments(uow, file, options, tell)
     _report("deployments", result)
 
 

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, parse_date_option
+from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.progress import progress
 from convenio.cli.render import (
     Amount,
     Cell,
@@ -30,7 +32,7 @@ prices_app = typer.Typer(help="Reference price series (CSV series,date,price).")
 deliveries_app = typer.Typer(help="Deliveries of commodities, goods and services.")
 payments_app = typer.Typer(help="Cash payments between the parties.")
 
-FileArg = Annotated[Path, typer.Argument(help="A CSV file")]
+FileArg = Annotated[Path, typer.Argument(help="A CSV or .xlsx file")]
 
 
 def _report(what: str, result: LoadResult, with_posted: bool = False) -> None:
@@ -48,33 +50,54 @@ def _report(what: str, result: LoadResult, with_posted: bool = False) -> None:
 
 
 @prices_app.command("load")
-def load_prices(file: FileArg) -> None:
+def load_prices(
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
+) -> None:
     """Load price points; all or nothing, idempotent."""
     from convenio.services import financing
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = financing.load_prices(uow, file)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        result = financing.load_prices(uow, file, options, tell)
     _report("prices", result)
 
 
 @deliveries_app.command("load")
-def load_deliveries(file: FileArg) -> None:
+def load_deliveries(
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
+) -> None:
     """Load deliveries (CSV delivery_id,date,supplier,recipient,kind,item,quantity,unit,price):
     each is valued by the terms in force on its date, split and posted to the ledger."""
     from convenio.services import financing
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = financing.load_deliveries(uow, file)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        result = financing.load_deliveries(uow, file, options, tell)
     _report("deliveries", result, with_posted=True)
 
 
 @payments_app.command("load")
-def load_payments(file: FileArg) -> None:
+def load_payments(
+    file: FileArg,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
+) -> None:
     """Load cash payments (CSV payment_id,date,payer,payee,amount,currency[,reference])."""
     from convenio.services import financing
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = financing.load_payments(uow, file)
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+        result = financing.load_payments(uow, file, options, tell)
     _report("payments", result)
 
 

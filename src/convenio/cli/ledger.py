@@ -15,11 +15,11 @@ from convenio.cli.common import (
     parse_moment_option,
     print_json,
 )
+from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.progress import progress
 from convenio.errors import InputError, Problem
 
 app = typer.Typer(help="The double-entry ledger: accounts, transactions, balances.")
-
-PROGRESS_MIN_BYTES = 2_000_000
 
 
 @app.command("open")
@@ -30,8 +30,13 @@ def open_(
     floor: Annotated[str | None, typer.Option(help="Lowest balance allowed, e.g. 0")] = None,
     ceiling: Annotated[str | None, typer.Option(help="Highest balance allowed")] = None,
     file: Annotated[
-        Path | None, typer.Option("--file", help="CSV: account,unit[,kind,floor,ceiling]")
+        Path | None,
+        typer.Option("--file", help="CSV or .xlsx: account,unit[,kind,floor,ceiling]"),
     ] = None,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
 ) -> None:
     """Open one account, or every account of a CSV file (reopening the same is a no-op)."""
     from convenio.ledger import AccountKind, AccountSpec
@@ -39,13 +44,13 @@ def open_(
     from convenio.services import ledger as svc
     from convenio.units import AmountError
 
-    with guard():
+    with guard(errors_file):
         store = open_store()
         with store.unit_of_work(write=True) as uow:
             if file is not None:
                 if account or unit:
                     raise InputError("give either ACCOUNT UNIT or --file, not both")
-                result = svc.open_accounts_file(uow, file)
+                result = svc.open_accounts_file(uow, file, file_options(encoding, locale, sheet))
             else:
                 if not account or not unit:
                     raise InputError("give ACCOUNT and UNIT, or --file FILE")
@@ -68,23 +73,20 @@ def open_(
 
 @app.command()
 def post(
-    file: Annotated[Path, typer.Argument(help="Journal: .csv or .json")],
+    file: Annotated[Path, typer.Argument(help="Journal: .csv, .xlsx or .json")],
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
 ) -> None:
     """Post a journal file, all or nothing; posting it again changes nothing."""
     from convenio.services import ledger as svc
 
-    with guard():
-        store = open_store()
-        size = file.stat().st_size if file.exists() else 0
-        with store.unit_of_work(write=True) as uow:
-            if size >= PROGRESS_MIN_BYTES and console.is_terminal:
-                from rich.progress import Progress
-
-                with Progress(console=console, transient=True) as bar:
-                    task = bar.add_task("posting", total=None)
-                    result = svc.post_file(uow, file, lambda n: bar.advance(task, n))
-            else:
-                result = svc.post_file(uow, file)
+    options = file_options(encoding, locale, sheet)
+    # Parsed and checked before the write lock is taken (`post_journal`), so concurrent
+    # writers wait only for each other's writes, and a bad file never waits at all.
+    with guard(errors_file), progress() as tell:
+        result = svc.post_journal(open_store(), file, options, tell)
     console.print(
         f"posted {result.posted} transaction(s), {result.replayed} already recorded; "
         f"chain head {result.head_seq} {result.head_hash[:16]}…",

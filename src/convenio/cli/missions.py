@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, parse_date_option, print_json
+from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.progress import progress
 from convenio.errors import InputError, Problem
 
 orgunits_app = typer.Typer(help="Org units: the missions' sites, in a hierarchy with history.")
@@ -31,15 +33,20 @@ def load_orgunits(
             "are taken to have always existed."
         ),
     ] = None,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
 ) -> None:
-    """Load org units (CSV id,name,parent_id,level[,code]); all or nothing, idempotent.
+    """Load org units (CSV or .xlsx id,name,parent_id,level[,code]); all or nothing, idempotent.
     A known unit with another parent, name, level or code gets a new version."""
     from convenio.services import missions
 
-    with guard():
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell:
         day = parse_date_option(effective, "--effective") or date.today()
         with open_store().unit_of_work(write=True) as uow:
-            result = missions.load_org_units(uow, file, day)
+            result = missions.load_org_units(uow, file, day, options, tell)
     console.print(
         f"org units: {result.added} added, {result.changed} changed (from {day}), "
         f"{result.total} in all",
@@ -48,13 +55,15 @@ def load_orgunits(
 
 
 @metadata_app.command("load")
-def load_metadata(file: FileArg) -> None:
+def load_metadata(
+    file: FileArg, encoding: EncodingOpt = "utf-8", errors_file: ErrorsFileOpt = None
+) -> None:
     """Load a metadata file (YAML or JSON; docs/missions.md): objects are added or
     replaced by id, nothing is removed."""
     from convenio.services import missions
 
-    with guard(), open_store().unit_of_work(write=True) as uow:
-        result = missions.load_metadata(uow, file)
+    with guard(errors_file), open_store().unit_of_work(write=True) as uow:
+        result = missions.load_metadata(uow, file, file_options(encoding))
     named = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
     console.print(f"metadata: {named or 'nothing'} loaded", highlight=False)
 
@@ -76,18 +85,23 @@ def import_data(
             "store's DuckDB file (docs/missions.md, Bulk import)",
         ),
     ] = False,
+    encoding: EncodingOpt = "utf-8",
+    locale: LocaleOpt = None,
+    sheet: SheetOpt = None,
+    errors_file: ErrorsFileOpt = None,
 ) -> None:
-    """Import data values (DHIS2 CSV, or dataValueSets JSON by extension or content):
-    all or nothing; values identical to the stored ones change nothing."""
+    """Import data values (DHIS2 CSV or .xlsx, or dataValueSets JSON by extension or
+    content): all or nothing; values identical to the stored ones change nothing."""
     from convenio.services import bulk_import, mission_data
 
-    with guard():
+    options = file_options(encoding, locale, sheet)
+    with guard(errors_file), progress() as tell:
         day = parse_date_option(today, "--today")
         with open_store().unit_of_work(write=not dry_run or bulk) as uow:
             if bulk:
-                result = bulk_import.import_bulk(uow, file, dry_run, day)
+                result = bulk_import.import_bulk(uow, file, dry_run, day, options)
             else:
-                result = mission_data.import_values(uow, file, dry_run, day)
+                result = mission_data.import_values(uow, file, dry_run, day, options, tell)
     verb = "would be" if result.dry_run else "were"
     console.print(
         f"data values: {result.added} added, {result.updated} updated, {result.deleted} "

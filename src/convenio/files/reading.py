@@ -90,7 +90,9 @@ class CellProblem(Problem):
 def check_options(options: FileOptions) -> None:
     """Refuse an unknown codec or locale, naming the option (exit 2)."""
     try:
-        b"".decode(options.encoding)
+        codec = codecs.lookup(options.encoding)
+        if not getattr(codec, "_is_text_encoding", True):  # base64, rot13: bytes to bytes
+            raise LookupError(options.encoding)
     except LookupError:
         raise InputError(
             f"--encoding: unknown encoding {options.encoding!r}; give a Python codec name "
@@ -194,6 +196,7 @@ class Table:
         self._closers.append(binary.close)
         self.codec = _codec_for(binary.peek(4)[:4], self.options.encoding)
         text = io.TextIOWrapper(binary, encoding=self.codec, newline="")
+        self._closers.append(text.close)  # closes `binary` too
         first = next(text, None)
         if first is None:
             self.lines = iter(())

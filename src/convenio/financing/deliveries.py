@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final, NamedTuple, TextIO
+from typing import Final, NamedTuple
 
 from convenio.errors import InputError, Problem
 from convenio.financing.prices import parse_price
@@ -325,7 +325,7 @@ def quota_problems(
 
 
 def parse_deliveries_csv(
-    stream: TextIO, name: str, agreement: Agreement
+    stream: Iterable[str], name: str, agreement: Agreement
 ) -> tuple[list[Delivery], list[Problem]]:
     """`read_deliveries_csv` without the line numbers."""
     located, problems = read_deliveries_csv(stream, name, agreement)
@@ -333,7 +333,7 @@ def parse_deliveries_csv(
 
 
 def read_deliveries_csv(
-    stream: TextIO, name: str, agreement: Agreement
+    stream: Iterable[str], name: str, agreement: Agreement
 ) -> tuple[list[tuple[int, Delivery]], list[Problem]]:
     """Read a deliveries CSV and check it against `agreement`; every problem is located.
 

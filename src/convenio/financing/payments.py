@@ -7,8 +7,7 @@ the agreement; amounts are positive plain decimals in the currency's scale.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
-from typing import TextIO
+from collections.abc import Iterable, Mapping
 
 from convenio.errors import Problem
 from convenio.financing.claims import Payment
@@ -21,7 +20,7 @@ PAYMENT_COLUMNS = ("payment_id", "date", "payer", "payee", "amount", "currency")
 
 
 def parse_payments_csv(
-    stream: TextIO, name: str, parties: set[str], scales: Mapping[str, int]
+    stream: Iterable[str], name: str, parties: set[str], scales: Mapping[str, int]
 ) -> tuple[list[Payment], list[Problem]]:
     """Read payments; every problem names the file, line and field."""
     reader = csv.DictReader(stream)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
-from typing import Final, TextIO
+from typing import Final
 
 from convenio.errors import InputError, Problem
 from convenio.financing.daycount import DECIMAL_CONTEXT
@@ -202,7 +202,7 @@ def parse_price(text: str) -> Decimal:
     return price
 
 
-def parse_price_csv(stream: TextIO, name: str) -> tuple[list[PricePoint], list[Problem]]:
+def parse_price_csv(stream: Iterable[str], name: str) -> tuple[list[PricePoint], list[Problem]]:
     """Read a price CSV (header ``series,date,price``) into points, reporting every bad row.
 
     Each problem names `name`, the line (the header is line 1) and the field: a bad

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, TextIO
@@ -94,7 +94,7 @@ class _Pending:
 
 
 def parse_csv(
-    stream: TextIO,
+    stream: Iterable[str],
     name: str,
     scales: Mapping[str, int],
     progress: Progress | None = None,
@@ -300,7 +300,7 @@ def parse_bound(text: str, scale: int) -> int | None:
 
 
 def parse_accounts_csv(
-    stream: TextIO, name: str, scales: Mapping[str, int]
+    stream: Iterable[str], name: str, scales: Mapping[str, int]
 ) -> tuple[list[LocatedAccount], list[Problem]]:
     """Parse account declarations: header ``account,unit`` with optional ``kind,floor,ceiling``."""
     reader = csv.DictReader(stream)

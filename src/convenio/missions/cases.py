@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Final, NamedTuple, TextIO
+from typing import Final, NamedTuple
 
 from convenio.errors import Problem
 
@@ -101,7 +101,7 @@ class Person(NamedTuple):
 
 
 def _rows(
-    stream: TextIO, name: str, columns: Sequence[str]
+    stream: Iterable[str], name: str, columns: Sequence[str]
 ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
     reader = csv.reader(stream)
     header = next(reader, None)
@@ -136,7 +136,7 @@ def _day(text: str, name: str, line: int, field: str, problems: list[Problem]) -
         return None
 
 
-def parse_events_csv(stream: TextIO, name: str) -> tuple[list[CaseEvent], list[Problem]]:
+def parse_events_csv(stream: Iterable[str], name: str) -> tuple[list[CaseEvent], list[Problem]]:
     """Read ``case_id,pathway,org_unit,stage,date`` rows: the events and problems of form
     (an unknown pathway or stage, a bad date). `check_events` checks the rest."""
     rows, problems = _rows(stream, name, EVENT_COLUMNS)
@@ -164,7 +164,7 @@ def parse_events_csv(stream: TextIO, name: str) -> tuple[list[CaseEvent], list[P
     return events, problems
 
 
-def parse_people_csv(stream: TextIO, name: str) -> tuple[list[Person], list[Problem]]:
+def parse_people_csv(stream: Iterable[str], name: str) -> tuple[list[Person], list[Problem]]:
     """Read ``case_id,name,national_id,birth_date`` rows (one per case)."""
     rows, problems = _rows(stream, name, PERSON_COLUMNS)
     people: list[Person] = []

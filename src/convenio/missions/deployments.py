@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date
 from itertools import accumulate
-from typing import Final, NamedTuple, TextIO, TypeVar
+from typing import Final, NamedTuple, TypeVar
 
 from convenio.errors import Problem
 from convenio.periods import Period, PeriodType
@@ -199,7 +199,7 @@ def totals_by(figures: Iterable[PersonMonths], key: Callable[[PersonMonths], K])
 
 
 def _read(
-    stream: TextIO, name: str, required: Sequence[str], optional: Sequence[str] = ()
+    stream: Iterable[str], name: str, required: Sequence[str], optional: Sequence[str] = ()
 ) -> tuple[list[_Cells], list[Problem]]:
     reader = csv.reader(stream)
     header = next(reader, None)
@@ -247,7 +247,7 @@ def _read(
     return rows, problems
 
 
-def parse_cooperants_csv(stream: TextIO, name: str) -> tuple[list[Located], list[Problem]]:
+def parse_cooperants_csv(stream: Iterable[str], name: str) -> tuple[list[Located], list[Problem]]:
     """Read ``id,profession,party``: (line, cooperant) pairs and the problems of form
     (header, ids, repeated ids). `check_cooperants` checks them against the terms."""
     rows, problems = _read(stream, name, COOPERANT_COLUMNS)
@@ -285,7 +285,7 @@ def _date(text: str, field: str, name: str, line: int, problems: list[Problem]) 
         return None
 
 
-def parse_deployments_csv(stream: TextIO, name: str) -> tuple[list[Located], list[Problem]]:
+def parse_deployments_csv(stream: Iterable[str], name: str) -> tuple[list[Located], list[Problem]]:
     """Read ``id,cooperant_id,org_unit,start,end[,mission]`` (an empty `end`: still
     deployed): (line, deployment) pairs and the problems of form (header, ids, dates).
     `check_deployments` checks them against what is known."""

@@ -103,7 +103,7 @@ _EMPTY: Final = RawValue("", "", "")
 _TEXT_FIELDS: Final = RawValue._fields[:12]  # the text fields, in order
 
 
-def parse_csv(stream: TextIO, file: str) -> tuple[list[RawValue], list[Problem]]:
+def parse_csv(stream: Iterable[str], file: str) -> tuple[list[RawValue], list[Problem]]:
     """Rows of a DHIS2 CSV file. With a header (first cell ``dataelement``) the columns
     are read by name, in any order; without one, by position in DHIS2's order."""
     reader = csv.reader(stream)

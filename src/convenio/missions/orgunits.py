@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Final, NamedTuple, TextIO
+from typing import Final, NamedTuple
 
 from convenio.errors import Problem
 
@@ -88,7 +88,7 @@ def _is_level(text: str) -> bool:
     return text.isascii() and text.isdigit() and 0 < len(text) <= 3 and int(text) >= 1
 
 
-def parse_orgunits_csv(stream: TextIO, file: str) -> tuple[list[OrgUnitRow], list[Problem]]:
+def parse_orgunits_csv(stream: Iterable[str], file: str) -> tuple[list[OrgUnitRow], list[Problem]]:
     """Rows of a CSV with header ``id,name,parent_id,level`` and optionally ``code``.
 
     An empty `parent_id` marks a top unit. Every problem comes back with its line.

@@ -14,16 +14,19 @@ values go to the DuckDB file's `bulk_values` (docs/adr/0004-bulk-values-in-duckd
 
 from __future__ import annotations
 
+import codecs
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from convenio.errors import InputError, Problem
+from convenio.errors import ConvenioError, InputError, Problem
+from convenio.files import PLAIN, FileOptions, open_table
 from convenio.missions import DEFAULT, DataValue, RawValue, ValueType, lock_problems
 from convenio.missions import validate_values as check_rows
 from convenio.periods import Period, parse_period
 from convenio.services.mirror_sync import rebuild_copy
-from convenio.services.mission_data import ImportResult
+from convenio.services.mission_data import VALUE_NUMERIC, ImportResult
 from convenio.services.missions import MAX_PROBLEMS
 from convenio.store import UnitOfWork
 from convenio.store.bulk_load import BITS, BulkLoad, ElementRow, FileKind
@@ -58,7 +61,7 @@ def _kind(path: Path) -> FileKind:
         return "parquet"
     if suffix == ".csv":
         return "csv"
-    raise InputError(f"{path}: a bulk import reads .parquet or .csv files")
+    raise InputError(f"{path}: a bulk import reads .parquet, .csv or .xlsx files")
 
 
 def _refuse(shown: Sequence[Problem], total: int, what: str) -> InputError:
@@ -229,10 +232,48 @@ class _Import:
 
 
 def import_bulk(
+    uow: UnitOfWork,
+    path: Path,
+    dry_run: bool = False,
+    today: date | None = None,
+    options: FileOptions = PLAIN,
+) -> ImportResult:
+    """Import a Parquet, CSV or .xlsx file of numeric values into the DuckDB file; see
+    the module docstring. `today` decides expiry. A UTF-8 CSV read as it is goes to
+    DuckDB directly; any other (another --encoding, --locale es, .xlsx) is first
+    written as plain UTF-8 CSV to a temporary file, and problems name the original."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm") and uow.missions.mirror is None:
+        raise InputError(POSTGRES_REFUSAL, [Problem("not on this store", field="--bulk")])
+    if suffix not in (".xlsx", ".xlsm") and _kind(path) == "parquet":
+        return _import_bulk(uow, path, dry_run, today)
+    plain = suffix == ".csv" and options.locale is None and options.sheet is None
+    if plain and codecs.lookup(options.encoding).name == "utf-8":
+        with open_table(path, options):  # the header's ';' hint, an unreadable file
+            pass
+        return _import_bulk(uow, path, dry_run, today)
+    with open_table(path, options, VALUE_NUMERIC) as table, tempfile.TemporaryDirectory() as tmp:
+        canonical = Path(tmp) / "values.csv"
+        with canonical.open("w", encoding="utf-8", newline="") as out:
+            out.writelines(table.lines)
+        problems = table.problems([])
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        try:
+            return _import_bulk(uow, canonical, dry_run, today)
+        except ConvenioError as error:
+            raise _renamed(error, str(canonical), table.name) from None
+
+
+def _renamed(error: ConvenioError, old: str, new: str) -> ConvenioError:
+    """The error with `old` (a temporary file) named `new` in its message and problems."""
+    problems = [p._replace(file=new) if p.file == old else p for p in error.problems]
+    return type(error)(str(error).replace(old, new), problems)
+
+
+def _import_bulk(
     uow: UnitOfWork, path: Path, dry_run: bool = False, today: date | None = None
 ) -> ImportResult:
-    """Import a Parquet or CSV file of numeric values into the DuckDB file; see the
-    module docstring. `today` decides expiry."""
     repo = uow.missions
     mirror = repo.mirror
     if mirror is None:

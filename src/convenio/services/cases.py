@@ -14,12 +14,14 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from convenio.analytics import DEFAULT_THRESHOLD
 from convenio.errors import InputError, Problem
+from convenio.files import PLAIN, FileOptions, Tell, open_table
 from convenio.missions.cases import (
     PATHWAYS,
     CaseEvent,
@@ -30,7 +32,6 @@ from convenio.missions.cases import (
     parse_events_csv,
     parse_people_csv,
 )
-from convenio.services.financing import open_text
 from convenio.services.missions import refuse
 from convenio.services.sealing import Sealer
 from convenio.store import UnitOfWork
@@ -50,18 +51,26 @@ class CasesResult:
 
 
 def load_cases(
-    uow: UnitOfWork, events_path: Path, people_path: Path | None = None, secret: str = ""
+    uow: UnitOfWork,
+    events_path: Path,
+    people_path: Path | None = None,
+    secret: str = "",
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
 ) -> CasesResult:
-    """Load an events CSV and, optionally, a personal-data CSV sealed with `secret`."""
+    """Load an events file and, optionally, a personal-data file sealed with `secret`
+    (CSV or .xlsx, both read as `options` say)."""
     sealer = Sealer(secret) if people_path is not None else None
-    with open_text(events_path) as stream:
-        events, problems = parse_events_csv(stream, str(events_path))
-    people: list[Person] = []
-    if people_path is not None:
-        with open_text(people_path) as stream:
-            people, more = parse_people_csv(stream, str(people_path))
-        problems.extend(more)
-    return _record(uow, events, people, sealer, problems, str(events_path), str(people_path))
+    with ExitStack() as files:
+        table = files.enter_context(open_table(events_path, options, (), tell))
+        events, problems = parse_events_csv(table.lines, table.name)
+        problems = table.problems(problems)
+        people: list[Person] = []
+        if people_path is not None:
+            more_table = files.enter_context(open_table(people_path, options, (), tell))
+            people, more = parse_people_csv(more_table.lines, more_table.name)
+            problems.extend(more_table.problems(more))
+        return _record(uow, events, people, sealer, problems, table.name, str(people_path))
 
 
 def record_cases(

@@ -27,6 +27,7 @@ from functools import cache
 from pathlib import Path
 
 from convenio.errors import ConflictError, InputError, Problem
+from convenio.files import PLAIN, FileOptions, Tell, open_table
 from convenio.financing import Delivery
 from convenio.missions.deployments import (
     Cooperant,
@@ -41,7 +42,7 @@ from convenio.missions.deployments import (
     person_months,
 )
 from convenio.periods import Period, PeriodType, parse_period
-from convenio.services.financing import LoadResult, current_agreement, open_text, record_deliveries
+from convenio.services.financing import LoadResult, current_agreement, record_deliveries
 from convenio.services.missions import refuse
 from convenio.store import UnitOfWork
 from convenio.store.deployments_repo import ConversionRow
@@ -138,11 +139,13 @@ def services_flow(agreement: Agreement, day: date, item: str, home: str) -> tupl
 # -- cooperants and deployments ------------------------------------------------------------
 
 
-def load_cooperants(uow: UnitOfWork, path: Path) -> RegistryResult:
-    """Load ``id,profession,party`` rows; all or nothing, idempotent."""
-    with open_text(path) as stream:
-        located, problems = parse_cooperants_csv(stream, str(path))
-    return _record_cooperants(uow, located, problems, str(path))
+def load_cooperants(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> RegistryResult:
+    """Load ``id,profession,party`` rows (CSV or .xlsx); all or nothing, idempotent."""
+    with open_table(path, options, (), tell) as table:
+        located, problems = parse_cooperants_csv(table.lines, table.name)
+        return _record_cooperants(uow, located, table.problems(problems), table.name)
 
 
 def record_cooperants(
@@ -171,11 +174,14 @@ def _record_cooperants(
     return RegistryResult(len(new), len(changed), len(rows) - len(new) - len(changed), stale)
 
 
-def load_deployments(uow: UnitOfWork, path: Path) -> RegistryResult:
-    """Load ``id,cooperant_id,org_unit,start,end[,mission]`` rows; all or nothing."""
-    with open_text(path) as stream:
-        located, problems = parse_deployments_csv(stream, str(path))
-    return _record_deployments(uow, located, problems, str(path))
+def load_deployments(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> RegistryResult:
+    """Load ``id,cooperant_id,org_unit,start,end[,mission]`` rows (CSV or .xlsx); all or
+    nothing."""
+    with open_table(path, options, (), tell) as table:
+        located, problems = parse_deployments_csv(table.lines, table.name)
+        return _record_deployments(uow, located, table.problems(problems), table.name)
 
 
 def record_deployments(

@@ -17,9 +17,9 @@ from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import TextIO
 
 from convenio.errors import ConflictError, InputError, Problem, StorageError
+from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.financing import (
     Accrual,
     Delivery,
@@ -53,7 +53,7 @@ from convenio.ledger.parse import Located
 from convenio.services import ledger
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import to_micros
-from convenio.terms import Agreement, LateInterest, TermsLookupError, load_terms, parse_terms
+from convenio.terms import Agreement, LateInterest, TermsLookupError, parse_terms
 
 __all__ = [
     "LoadResult",
@@ -63,7 +63,6 @@ __all__ = [
     "load_payments",
     "load_prices",
     "load_terms_file",
-    "open_text",
     "settlement_pair_of",
     "settlement_sides",
 ]
@@ -83,17 +82,24 @@ def _now_micros() -> int:
     return to_micros(datetime.now(UTC))
 
 
-def open_text(path: Path) -> TextIO:
-    try:
-        return path.open(encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+PRICE_NUMERIC = ("price",)
+DELIVERY_NUMERIC = ("quantity", "price")
+PAYMENT_NUMERIC = ("amount",)
+"""The columns of each file that hold amounts or quantities (read the Spanish way
+under --locale es; no other column is touched)."""
 
 
-def load_terms_file(uow: UnitOfWork, path: Path) -> tuple[Agreement, bool]:
+def check_terms_file(path: Path, options: FileOptions = PLAIN) -> tuple[Agreement, str]:
+    """The validated terms of a YAML file, and its text (decoded as `options` say)."""
+    text = read_text(path, options)
+    return parse_terms(text, str(path)), text
+
+
+def load_terms_file(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN
+) -> tuple[Agreement, bool]:
     """Check a terms file and make it the store's current terms; False if already current."""
-    agreement = load_terms(path)
-    text = path.read_text(encoding="utf-8")
+    agreement, text = check_terms_file(path, options)
     digest = hashlib.sha256(text.encode()).hexdigest()
     latest = uow.financing.latest_terms()
     if latest is not None and latest.agreement_id != agreement.agreement.id:
@@ -120,25 +126,31 @@ def _parsed(digest: str, text: str, source: str) -> Agreement:
     return parse_terms(text, source)
 
 
-def load_prices(uow: UnitOfWork, path: Path) -> LoadResult:
-    with open_text(path) as stream:
-        points, problems = parse_price_csv(stream, str(path))
-    _, duplicates = series_from_points(points)
-    problems.extend(duplicates)
-    if problems:
-        raise InputError.from_problems(problems, str(path))
-    stored = {(p.series, p.date): p.price for p in uow.financing.prices({p.series for p in points})}
-    conflicts = [
-        Problem(f"{p.series} on {p.date} is stored as {stored[p.series, p.date]}", str(path))
-        for p in points
-        if (p.series, p.date) in stored and stored[p.series, p.date] != p.price
-    ]
-    if conflicts:
-        raise ConflictError(str(conflicts[0]), conflicts)
-    new = [p for p in points if (p.series, p.date) not in stored]
-    uow.financing.add_prices(new)
-    uow.commit()
-    return LoadResult(len(new), len(points) - len(new))
+def load_prices(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> LoadResult:
+    """Record the price points of a CSV or .xlsx file (all or nothing, idempotent)."""
+    with open_table(path, options, PRICE_NUMERIC, tell) as table:
+        points, problems = parse_price_csv(table.lines, table.name)
+        problems = table.problems(problems)
+        _, duplicates = series_from_points(points)
+        problems.extend(duplicates)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        stored = {
+            (p.series, p.date): p.price for p in uow.financing.prices({p.series for p in points})
+        }
+        conflicts = [
+            Problem(f"{p.series} on {p.date} is stored as {stored[p.series, p.date]}", str(path))
+            for p in points
+            if (p.series, p.date) in stored and stored[p.series, p.date] != p.price
+        ]
+        if conflicts:
+            raise ConflictError(str(conflicts[0]), conflicts)
+        new = [p for p in points if (p.series, p.date) not in stored]
+        uow.financing.add_prices(new)
+        uow.commit()
+        return LoadResult(len(new), len(points) - len(new))
 
 
 def _digest(*fields: object) -> str:
@@ -190,15 +202,19 @@ def _settled_in(
     return tuple(sorted(found))
 
 
-def load_deliveries(uow: UnitOfWork, path: Path) -> LoadResult:
-    """Value, split and record every delivery of a CSV file, with its ledger transactions."""
+def load_deliveries(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> LoadResult:
+    """Value, split and record every delivery of a CSV or .xlsx file, with its ledger
+    transactions."""
     agreement = current_agreement(uow)
-    with open_text(path) as stream:
-        located, problems = read_deliveries_csv(stream, str(path), agreement)
-    if problems:
-        raise InputError.from_problems(problems, str(path))
-    lines = {delivery.delivery_id: line for line, delivery in located}
-    return record_deliveries(uow, agreement, [d for _, d in located], str(path), lines)
+    with open_table(path, options, DELIVERY_NUMERIC, tell) as table:
+        located, problems = read_deliveries_csv(table.lines, table.name, agreement)
+        problems = table.problems(problems)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        lines = {delivery.delivery_id: line for line, delivery in located}
+        return record_deliveries(uow, agreement, [d for _, d in located], table.name, lines)
 
 
 def record_deliveries(
@@ -293,16 +309,19 @@ def _post(
     return ledger.record(uow, batch).posted
 
 
-def load_payments(uow: UnitOfWork, path: Path) -> LoadResult:
-    """Record the cash payments of a CSV file (settlement runs apply them)."""
+def load_payments(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> LoadResult:
+    """Record the cash payments of a CSV or .xlsx file (settlement runs apply them)."""
     agreement = current_agreement(uow)
     parties = {p.code for p in agreement.parties}
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    with open_text(path) as stream:
-        parsed, problems = parse_payments_csv(stream, str(path), parties, scales)
-    if problems:
-        raise InputError.from_problems(problems, str(path))
-    return record_payments(uow, agreement, parsed, str(path))
+    with open_table(path, options, PAYMENT_NUMERIC, tell) as table:
+        parsed, problems = parse_payments_csv(table.lines, table.name, parties, scales)
+        problems = table.problems(problems)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        return record_payments(uow, agreement, parsed, table.name)
 
 
 def record_payments(

@@ -8,14 +8,15 @@ the end of every day from the earliest new posting on, under the writers' lock.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
 
 from convenio.errors import ConflictError, InputError, IntegrityError, Problem
+from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.ledger import (
     AccountSpec,
     RecordedTransaction,
@@ -36,7 +37,7 @@ from convenio.ledger.parse import (
     parse_json,
 )
 from convenio.ledger.validate import MAX_AMOUNT, first_bound_break
-from convenio.store import UnitOfWork
+from convenio.store import Store, UnitOfWork
 from convenio.store.ledger_repo import from_micros, to_micros
 
 __all__ = [
@@ -52,6 +53,7 @@ __all__ = [
     "open_accounts_file",
     "post",
     "post_file",
+    "post_journal",
     "read_journal",
     "record",
     "reverse",
@@ -154,49 +156,95 @@ def _describe(spec: AccountSpec) -> str:
     return ", ".join(parts)
 
 
-def open_accounts_file(uow: UnitOfWork, path: Path) -> OpenResult:
+ACCOUNT_NUMERIC = ("floor", "ceiling")
+JOURNAL_NUMERIC = ("amount",)
+"""The columns of the accounts and journal files read the Spanish way under --locale es."""
+
+
+def open_accounts_file(uow: UnitOfWork, path: Path, options: FileOptions = PLAIN) -> OpenResult:
+    """Open every account of a CSV or .xlsx file ``account,unit[,kind,floor,ceiling]``."""
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    with _open_text(path) as stream:
-        declared, problems = parse_accounts_csv(stream, str(path), scales)
-    if problems:
-        raise InputError.from_problems(problems, str(path))
-    return open_accounts(uow, declared)
+    with open_table(path, options, ACCOUNT_NUMERIC) as table:
+        declared, problems = parse_accounts_csv(table.lines, table.name, scales)
+        problems = table.problems(problems)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        return open_accounts(uow, declared)
 
 
 # -- posting -------------------------------------------------------------------------
 
 
-def _open_text(path: Path) -> TextIO:
-    try:
-        return path.open(encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
+_JOURNAL_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm")
 
 
 def read_journal(
-    path: Path, scales: dict[str, int], progress: Progress | None = None
+    path: Path, scales: dict[str, int], options: FileOptions = PLAIN, tell: Tell | None = None
 ) -> list[Located]:
-    """Parse a CSV or JSON journal file (by its extension); raise on any problem."""
+    """Parse a CSV, .xlsx or JSON journal file (by its extension); raise on any problem."""
     suffix = path.suffix.lower()
-    if suffix not in (".csv", ".json"):
-        raise InputError(f"{path}: expected a .csv or .json journal")
-    try:
-        with _open_text(path) as stream:
-            if suffix == ".csv":
-                located, problems = parse_csv(stream, str(path), scales, progress)
-            else:
-                located, problems = parse_json(stream, str(path), scales)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    if problems:
-        raise InputError.from_problems(problems, str(path))
+    if suffix not in _JOURNAL_SUFFIXES:
+        raise InputError(f"{path}: expected a .csv, .xlsx or .json journal")
+    if suffix == ".json":
+        located, problems = parse_json(io.StringIO(read_text(path, options)), str(path), scales)
+        if problems:
+            raise InputError.from_problems(problems, str(path))
+        return located
+    with open_table(path, options, JOURNAL_NUMERIC, tell) as table:
+        located, problems = parse_csv(table.lines, table.name, scales)
+        problems = table.problems(problems)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
     return located
 
 
-def post_file(uow: UnitOfWork, path: Path, progress: Progress | None = None) -> PostResult:
-    """Post every transaction of a journal file, all or nothing."""
+def post_file(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> PostResult:
+    """Post every transaction of a journal file, all or nothing; `tell` hears the
+    reading (bytes) and then the posting."""
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    return post(uow, read_journal(path, scales, progress), progress)
+    if path.suffix.lower() == ".json":
+        batch = read_journal(path, scales, options, tell)
+        if tell is not None:
+            tell(f"posting {len(batch):,} transactions", 0, 0)
+        return post(uow, batch)
+    with open_table(path, options, JOURNAL_NUMERIC, tell) as table:
+        located, problems = parse_csv(table.lines, table.name, scales)
+        problems = table.problems(problems)
+        if problems:
+            raise InputError.from_problems(problems, table.name)
+        if tell is not None:
+            tell(f"posting {len(located):,} transactions", 0, 0)
+        return post(uow, located)
+
+
+def post_journal(
+    store: Store, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> PostResult:
+    """`post_file` for concurrent writers: parse and check before taking the write lock.
+
+    The units and accounts are read in a read-only unit of work; the file is parsed and
+    every transaction checked against them with no lock held, so that a bad file is
+    refused at once and a large one does not keep other writers waiting while it is
+    read. Only then does the write unit of work take the lock (waiting for it as the
+    store says) and `record` check again what may have changed meanwhile."""
+    with store.unit_of_work() as uow:
+        scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+        specs = uow.ledger.accounts()
+    batch = read_journal(path, scales, options, tell)
+    problems = [
+        Problem(issue.message, item.file, line, f"{at}.{issue.field}" if at else issue.field)
+        for item in batch
+        for issue in check_transaction(item.txn, specs)
+        for line, at in [item.where(issue.posting)]
+    ]
+    if problems:
+        raise InputError.from_problems(problems, str(path))
+    if tell is not None:
+        tell(f"posting {len(batch):,} transactions", 0, 0)
+    with store.unit_of_work(write=True) as uow:
+        return post(uow, batch)
 
 
 def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = None) -> PostResult:

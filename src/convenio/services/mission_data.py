@@ -17,7 +17,6 @@ merges them with SQLite's values in the same order.
 from __future__ import annotations
 
 import heapq
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO
 
 from convenio.errors import InputError
+from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.missions import (
     DataValue,
     RawValue,
@@ -36,7 +36,7 @@ from convenio.missions import (
     write_json,
 )
 from convenio.services.mirror_sync import commit_with_bulk
-from convenio.services.missions import commit_with_mirror, read_text, refuse
+from convenio.services.missions import commit_with_mirror, refuse
 from convenio.store import UnitOfWork
 from convenio.store.analytics_mirror import MirrorWriter
 from convenio.store.bulk_values import bulk_count, bulk_export, bulk_stored, value_text
@@ -73,23 +73,59 @@ class ImportResult:
     """Settled periods (runs) that reopened changes fall in: their runs need reopening."""
 
 
-def read_values(path: Path) -> tuple[list[RawValue], list[Any]]:
+VALUE_NUMERIC = ("value",)
+"""The column read the Spanish way under --locale es (a text value is left as it is)."""
+
+
+def _is_json(path: Path) -> bool:
+    """Named ``*.json``, or its first non-blank character opens a JSON document."""
+    if path.suffix.lower() == ".json":
+        return True
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return False
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(4096)
+    except OSError:
+        return False  # the table reader says why it cannot be read
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
+
+
+def read_values(
+    path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+) -> tuple[list[RawValue], list[Any]]:
     """The rows of a data values file: JSON if it is named ``*.json`` or starts with
-    ``{``, otherwise CSV."""
-    text = read_text(path)
-    if path.suffix.lower() == ".json" or text.lstrip().startswith(("{", "[")):
-        return parse_json(text, str(path))
-    return parse_csv(io.StringIO(text, newline=""), str(path))
+    ``{``, otherwise CSV or .xlsx; problems located in the file as the person sees it."""
+    if _is_json(path):
+        return parse_json(read_text(path, options), str(path))
+    with open_table(path, options, VALUE_NUMERIC, tell) as table:
+        raws, problems = parse_csv(table.lines, table.name)
+        problems = table.problems(problems)
+        if problems:
+            raise refuse(problems, table.name)
+    return raws, []
 
 
 def import_values(
-    uow: UnitOfWork, path: Path, dry_run: bool = False, today: date | None = None
+    uow: UnitOfWork,
+    path: Path,
+    dry_run: bool = False,
+    today: date | None = None,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
 ) -> ImportResult:
     """Import a data values file; see the module docstring. `today` decides expiry."""
-    raws, problems = read_values(path)
-    if problems:
-        raise refuse(problems, str(path))
-    return import_raw_values(uow, raws, str(path), dry_run, today)
+    if _is_json(path):
+        raws, problems = read_values(path, options)
+        if problems:
+            raise refuse(problems, str(path))
+        return import_raw_values(uow, raws, str(path), dry_run, today)
+    with open_table(path, options, VALUE_NUMERIC, tell) as table:
+        raws, problems = parse_csv(table.lines, table.name)
+        problems = table.problems(problems)
+        if problems:
+            raise refuse(problems, table.name)
+        return import_raw_values(uow, raws, table.name, dry_run, today)
 
 
 def import_raw_values(

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from convenio.errors import ConflictError, InputError, Problem
+from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.missions import (
     Catalog,
     MetadataDocument,
@@ -42,13 +43,12 @@ __all__ = [
     "load_metadata_document",
     "load_org_unit_rows",
     "load_org_units",
-    "read_text",
     "refuse",
     "reopen_period",
 ]
 
 MAX_PROBLEMS = 100
-"""Problems listed in one error; the rest are counted."""
+"""Problems a bulk import reads back from DuckDB and lists; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -68,23 +68,9 @@ class MetadataResult:
 
 
 def refuse(problems: Sequence[Problem], what: str) -> InputError:
-    """One `InputError` for all the problems (the first `MAX_PROBLEMS` listed)."""
-    shown = list(problems[:MAX_PROBLEMS])
-    if len(problems) > MAX_PROBLEMS:
-        shown.append(Problem(f"… and {len(problems) - MAX_PROBLEMS} more problems"))
-    error = InputError.from_problems(shown, what=what)
-    if len(problems) > MAX_PROBLEMS:
-        error = InputError(f"{what}: {len(problems)} problems, nothing was written", shown)
-    return error
-
-
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    """One `InputError` carrying all the problems (the CLI lists the first ones and
+    writes all of them to --errors-file)."""
+    return InputError.from_problems(problems, what=what)
 
 
 def commit_with_mirror(
@@ -120,16 +106,20 @@ def ensure_mirror(uow: UnitOfWork) -> None:
             rebuild_copy(uow, writer, version)
 
 
-def load_org_units(uow: UnitOfWork, path: Path, effective: date) -> OrgUnitsResult:
-    """Load an org units CSV; changes to known units take effect on `effective`."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            rows, problems = parse_orgunits_csv(stream, str(path))
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-    if problems:
-        raise refuse(problems, str(path))
-    return load_org_unit_rows(uow, rows, effective, str(path))
+def load_org_units(
+    uow: UnitOfWork,
+    path: Path,
+    effective: date,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+) -> OrgUnitsResult:
+    """Load an org units CSV or .xlsx; changes to known units take effect on `effective`."""
+    with open_table(path, options, (), tell) as table:
+        rows, problems = parse_orgunits_csv(table.lines, table.name)
+        problems = table.problems(problems)
+        if problems:
+            raise refuse(problems, table.name)
+        return load_org_unit_rows(uow, rows, effective, table.name)
 
 
 def load_org_unit_rows(
@@ -168,9 +158,9 @@ def _conflicts(uow: UnitOfWork, old: Catalog, new: Catalog) -> list[str]:
     return found
 
 
-def load_metadata(uow: UnitOfWork, path: Path) -> MetadataResult:
+def load_metadata(uow: UnitOfWork, path: Path, options: FileOptions = PLAIN) -> MetadataResult:
     """Add or replace the objects of a metadata file (YAML or JSON), all or nothing."""
-    document, problems = parse_metadata(read_text(path), str(path))
+    document, problems = parse_metadata(read_text(path, options), str(path))
     if document is None:
         raise refuse(problems, str(path))
     return load_metadata_document(uow, document, str(path))
