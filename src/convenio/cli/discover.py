@@ -37,6 +37,7 @@ from convenio.cli.render import (
 )
 
 if TYPE_CHECKING:
+    from convenio.services import catalog
     from convenio.terms import Agreement, AgreementVersion, LoanTerms
 
 __all__ = [
@@ -439,10 +440,10 @@ def indicators(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
     columns = [Column("id"), Column("name", wrap=True), Column("numerator", wrap=True),
                Column("denominator", wrap=True), Column("factor"), Column("decimals"),
                Column("targets", wrap=True)]  # fmt: skip
-    joiner = ";" if as_csv else ", "
     cells: list[Sequence[Cell]] = [
         [r.id, r.name, r.numerator, r.denominator, r.factor, r.decimals,
-         joiner.join(f"{t.org_unit} {t.period}: {json_value(t.value)}" for t in r.targets)]
+         ";".join(f"{t.org_unit} {t.period}: {json_value(t.value)}" for t in r.targets)
+         if as_csv else _targets(r.targets)]
         for r in rows
     ]  # fmt: skip
     lists = [
@@ -453,6 +454,18 @@ def indicators(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
     listing = Listing(f"{len(rows)} indicator(s)", columns, cells,
                       empty=f"no indicators: {NO_METADATA}")  # fmt: skip
     _emit(listing, output_format(as_json, as_csv), lists)
+
+
+def _targets(targets: Sequence[catalog.TargetRow]) -> str:
+    """Targets for people: each unit's, or how many units share a period's value."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for t in targets:
+        groups.setdefault((t.period, human(t.value)), []).append(t.org_unit)
+    return ", ".join(
+        f"{', '.join(units)} {period}: {value}" if len(units) <= 3
+        else f"{period}: {value} at {len(units)} org units (--json lists them)"
+        for (period, value), units in groups.items()
+    )  # fmt: skip
 
 
 def data_sets(as_json: JsonFlag = False, as_csv: CsvFlag = False) -> None:
