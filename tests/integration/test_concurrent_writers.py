@@ -13,8 +13,12 @@ and on a fresh PostgreSQL schema (the `store_url` fixture).
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue
 import random
+import sqlite3
+import subprocess
+import sys
 import time
 import traceback
 from collections import defaultdict
@@ -22,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from multiprocessing.queues import Queue
 from multiprocessing.synchronize import Event
+from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 from convenio.errors import InputError
@@ -281,3 +286,156 @@ def test_concurrent_writers_keep_chain_and_floor(store_url: str) -> None:
             assert lowest([*stored, by_id[a.txn_id]], POOL) < 0, a.txn_id
     finally:
         store.close()
+
+
+# -- the command line: parse and check before the lock, wait for it, give up with exit 5 --
+
+CLI = [sys.executable, "-c", "from convenio.cli.main import main; main()"]
+JOURNAL_HEADER = "txn_id,date,account,amount,unit,description\n"
+
+
+def cli_env(data: Path, wait: int) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVENIO_")}
+    env.update(CONVENIO_DATA_DIR=str(data), CONVENIO_DATABASE_URL="", COLUMNS="1000")
+    env["CONVENIO_WRITE_WAIT"] = str(wait)
+    return env
+
+
+def journal(path: Path, prefix: str, count: int, account: str = SOURCE) -> Path:
+    rows = [JOURNAL_HEADER]
+    for i in range(count):
+        day = FUND_DAY + timedelta(days=i % 365)
+        rows.append(f"{prefix}{i},{day},{account},-{i + 1}.00,USD,t{i}\n")
+        rows.append(f"{prefix}{i},{day},{ELSEWHERE},{i + 1}.00,USD,\n")
+    path.write_text("".join(rows))
+    return path
+
+
+def cli_store(tmp_path: Path) -> tuple[Path, sqlite3.Connection]:
+    """An embedded store with the two accounts, and a raw connection to its file."""
+    data = tmp_path / "data"
+    store = Store(f"sqlite:///{data / 'convenio.db'}")
+    try:
+        with store.unit_of_work(write=True) as uow:
+            specs = [AccountSpec(SOURCE, "USD"), AccountSpec(ELSEWHERE, "USD")]
+            svc.open_accounts(uow, [LocatedAccount(s, "setup", None) for s in specs])
+    finally:
+        store.close()
+    raw = sqlite3.connect(data / "convenio.db", isolation_level=None)
+    return data, raw
+
+
+def stored_transactions(raw: sqlite3.Connection) -> int:
+    return int(raw.execute("SELECT count(*) FROM transactions").fetchone()[0])
+
+
+def test_a_post_waits_for_the_writer_before_it_says_so_once_and_then_posts(
+    tmp_path: Path,
+) -> None:
+    data, raw = cli_store(tmp_path)
+    path = journal(tmp_path / "j.csv", "a", 50)
+    raw.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    post = subprocess.Popen(
+        [*CLI, "ledger", "post", str(path)],
+        env=cli_env(data, 600),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert post.stderr is not None
+        first = post.stderr.readline()  # blocks until the post says that it waits
+        assert first.strip() == "waiting for another writer…"
+        assert stored_transactions(raw) == 0
+        raw.execute("COMMIT")
+        out, err = post.communicate(timeout=START_TIMEOUT)
+    finally:
+        if post.poll() is None:
+            post.kill()
+            post.wait()
+    assert post.returncode == 0, err
+    assert "posted 50 transaction(s)" in out and "waiting" not in err
+    assert stored_transactions(raw) == 50
+
+
+def test_a_post_that_never_gets_the_lock_exits_5_with_advice_and_writes_nothing(
+    tmp_path: Path,
+) -> None:
+    data, raw = cli_store(tmp_path)
+    path = journal(tmp_path / "j.csv", "a", 50)
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        done = subprocess.run(
+            [*CLI, "ledger", "post", str(path)],
+            check=False,
+            env=cli_env(data, 1),
+            capture_output=True,
+            text=True,
+            timeout=START_TIMEOUT,
+        )
+    finally:
+        raw.execute("ROLLBACK")
+    assert done.returncode == 5, done.stderr
+    err = " ".join(done.stderr.split())
+    assert err.count("waiting for another writer…") == 1
+    assert f"another convenio process is writing to {data / 'convenio.db'}; try again" in err
+    assert "Traceback" not in err
+    assert stored_transactions(raw) == 0
+
+
+def test_a_bad_journal_is_refused_while_another_writer_holds_the_lock(tmp_path: Path) -> None:
+    """Parsed and checked before the lock: with no wait at all, exit 2, not 5."""
+    data, raw = cli_store(tmp_path)
+    malformed = tmp_path / "bad.csv"
+    malformed.write_text(JOURNAL_HEADER + "b1,2025-13-01,VEN/cash/USD,1.00,USD,x\n")
+    unknown = journal(tmp_path / "unknown.csv", "u", 3, account="VEN/nowhere/USD")
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        results = [
+            subprocess.run(
+                [*CLI, "ledger", "post", str(p)],
+                check=False,
+                env=cli_env(data, 0),
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,
+            )
+            for p in (malformed, unknown)
+        ]
+    finally:
+        raw.execute("ROLLBACK")
+    for done in results:
+        assert done.returncode == 2, done.stderr
+        assert "waiting" not in done.stderr and "Traceback" not in done.stderr
+    assert "bad.csv:2: date" in results[0].stderr
+    assert "unknown.csv:2" in results[1].stderr and "VEN/nowhere/USD" in results[1].stderr
+
+
+def test_concurrent_cli_posts_all_succeed_and_the_chain_verifies(tmp_path: Path) -> None:
+    data, raw = cli_store(tmp_path)
+    count, writers = 2_000, 4
+    paths = [journal(tmp_path / f"j{w}.csv", f"w{w}-", count) for w in range(writers)]
+    posts = [
+        subprocess.Popen(
+            [*CLI, "ledger", "post", str(p)],
+            env=cli_env(data, 600),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for p in paths
+    ]
+    outcomes = [p.communicate(timeout=START_TIMEOUT * 4) for p in posts]
+    for post, (out, err) in zip(posts, outcomes, strict=True):
+        assert post.returncode == 0, err
+        assert f"posted {count} transaction(s)" in out
+    assert stored_transactions(raw) == count * writers
+    verified = subprocess.run(
+        [*CLI, "ledger", "verify"],
+        check=False,
+        env=cli_env(data, 0),
+        capture_output=True,
+        text=True,
+    )
+    assert verified.returncode == 0, verified.stderr
+    assert f"{count * writers:,} transaction(s) verified" in verified.stdout
