@@ -258,6 +258,8 @@ class Table:
             self._map(record, row)
             self.read = row
             cells = [cell_text(v) for v in values]
+            if len(cells) < len(self.header):  # empty cells at the end of a row
+                cells += [""] * (len(self.header) - len(cells))
             if record == 1:
                 self.header = [_norm(c) for c in cells]
                 numeric = {i for i, h in enumerate(self.header) if h in self.numeric}
