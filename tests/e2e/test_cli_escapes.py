@@ -169,6 +169,15 @@ def test_a_sealed_column_overwritten_with_text_exits_4(
     assert "does not open: it was altered" in message
 
 
+def test_a_store_file_that_is_no_database_exits_5(run: Run, tmp_path: Path) -> None:
+    store_file(tmp_path).parent.mkdir(parents=True)
+    store_file(tmp_path).write_bytes(b"SQLite format 3\x00" + b"\x17" * 4_000)
+    for args in (("ledger", "verify"), ("ledger", "post", "journal.csv"), ("init",)):
+        message = refused(run(*args), 5)
+        assert f"cannot open the store at sqlite:///{store_file(tmp_path)}" in message
+        assert "file is not a database" in message
+
+
 # -- 10: exports never write through a planted file ---------------------------------------
 
 

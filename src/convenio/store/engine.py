@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from convenio.errors import StorageError
 
@@ -117,6 +117,7 @@ def migrate(engine: Engine) -> str:
             conn = plain.execution_options(**{WRITE: True})
             with conn.begin():
                 command.upgrade(alembic_config(conn), "head")
-    except OperationalError as exc:
-        raise StorageError(f"cannot migrate the store: {exc.orig}") from exc
+    except DBAPIError as exc:  # locked, unreadable, or not a database at all
+        where = engine.url.render_as_string(hide_password=True)
+        raise StorageError(f"cannot open the store at {where}: {exc.orig}") from exc
     return HEAD_REVISION

@@ -20,7 +20,7 @@ from typing import Self
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import Connection, RootTransaction
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from convenio.errors import StorageError
 from convenio.store.cases_repo import CasesRepository
@@ -57,6 +57,11 @@ def store_name(engine: Engine) -> str:
     if engine.dialect.name == "sqlite" and engine.url.database:
         return engine.url.database
     return engine.url.render_as_string(hide_password=True)
+
+
+def _unusable(exc: BaseException | None) -> bool:
+    """A lock, an I/O failure, a file that is no database: not a bug, not bad input."""
+    return isinstance(exc, OperationalError) or type(exc) is DatabaseError
 
 
 def storage_error(engine: Engine, exc: DBAPIError) -> StorageError:
@@ -158,7 +163,9 @@ class UnitOfWork:
         assert self._tx is not None, "the unit of work is not open"
         try:
             self._tx.commit()
-        except OperationalError as exc:
+        except DBAPIError as exc:
+            if not _unusable(exc):
+                raise
             raise storage_error(self.engine, exc) from exc
 
     def rollback(self) -> None:
@@ -177,5 +184,6 @@ class UnitOfWork:
                 self._conn.close()
         finally:
             self._conn = self._tx = None
-        if isinstance(exc, OperationalError):
+        if _unusable(exc):
+            assert isinstance(exc, DBAPIError)
             raise storage_error(self.engine, exc) from exc
