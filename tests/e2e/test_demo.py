@@ -75,9 +75,9 @@ def test_the_first_run_loads_everything_into_a_fresh_store(demo: Demo) -> None:
     # 356 cargoes and 311 quarterly services invoices, less the 13 of the doctors
     # (2003Q2-2006Q2) and the 46 of the ophthalmologists (2004Q3-2015Q4) whose months
     # come from deployments instead: 39 + 138 monthly deliveries. 356 + 252 + 177 = 785.
-    assert "loaded 192 prices, 785 deliveries and 50 payments; 76 settlement runs" in demo.text
-    # period, oil invoiced, of which financed, services, offset, owed by, net, cash paid
-    assert re.search(r"2011Q4 1,002\.55 601\.53 1,275\.00 [\d,.]+ VEN [\d,.]+ 163\.47 ", demo.text)
+    # Payments: 7 for the early supply, the reported one, and 34 quarters of the
+    # compensation in which Venezuela's services are worth more than the oil.
+    assert "loaded 192 prices, 785 deliveries and 42 payments; 76 settlement runs" in demo.text
     assert "Debt at each year end" in demo.text and "Synthetic prices" in demo.text
     periods = [q["period"] for q in demo.summary["quarters"]]
     assert periods[0] == "2000Q4" and periods[-1] == "2015Q4" and len(periods) == 61
@@ -94,25 +94,78 @@ def test_a_second_run_changes_nothing(demo: Demo) -> None:
     assert demo.summary["ledger"] == {"transactions": head.seq, "head_hash": head.hash}
 
 
-def test_the_reported_quarter(demo: Demo) -> None:
-    """2011Q4: the reported oil, services and cash, exactly. The offset and the net are not
-    the reported ones: 60 % of the oil is lent as tranches (table A at 100 USD/bbl or
-    more), not due in the quarter, and Venezuela owes services of earlier quarters."""
+REPORTED = {"oil": "1,002.55", "services": "1,275.00", "owed": "272.45", "cash": "163.47",
+            "carried": "108.98"}  # fmt: skip
+"""Q4 2011 as reported, M USD: oil, services, Venezuela owing their difference, the cash
+paid and the rest carried (in PDVSA securities)."""
+
+
+def test_the_reported_quarter_in_the_json(demo: Demo) -> None:
+    """2011Q4, the quarter's own figures: the compensation nets the whole oil invoice
+    (terms: financed_parts: netted) against the services. By hand, in cents:
+    1,275,000,000.00 − 1,002,550,000.00 = 272,450,000.00 owed by Venezuela;
+    272,450,000.00 − 163,470,000.00 cash = 108,980,000.00 carried."""
     q = quarter(demo.summary, "2011Q4")
     assert q["runs"] == 1
-    assert q["oil_invoiced"] == "1002550000.00"
+    assert q["oil_invoiced"] == "1002550000.00" and q["oil_financed"] == "0.00"
+    assert q["oil_short_term"] == "1002550000.00"  # nothing lent
     assert q["services_invoiced"] == "1275000000.00"
+    own = q["quarter"]
+    assert own["netted"] == "1002550000.00"
+    assert own["net"] == {"debtor": "VEN", "amount": "272450000.00"}
     assert q["cash_to_cub"] == "163470000.00" and q["cash_to_ven"] == "0.00"
-    assert q["oil_financed"] == "601530000.00"  # 60 %
-    assert q["oil_short_term"] == "401020000.00"
-    assert q["net"]["debtor"] == "VEN"
-    # Everything Venezuela was owed in the quarter was offset by services.
+    assert own["carried"] == {"debtor": "VEN", "amount": "108980000.00"}
+    # The run, cumulative: it offset the quarter's oil and the installments and interest
+    # of 2000-2005 tranches falling due, every claim Venezuela held; what stays open is
+    # Venezuela's, from this and earlier quarters.
     assert q["offset"] == q["due_to_ven"] and q["carried_to_ven"] == "0.00"
+    offset = parse_minor(q["offset"], 2)
+    assert offset > parse_minor(own["netted"], 2)
+    assert q["open_after"] == {"debtor": "VEN", "amount": q["carried_to_cub"]}
+
+
+def test_the_reported_quarter_in_the_printed_table(demo: Demo) -> None:
+    r = REPORTED
+    # period, oil, services, netted in kind, net owed by, cash, carried, open after
+    cells = [r["oil"], r["services"], r["oil"], "VEN", r["owed"], r["cash"], r["carried"]]
+    row = "2011Q4 " + " ".join(re.escape(c) for c in cells) + r" VEN [\d,]+\.\d\d "
+    assert re.search(row, demo.text), row
+    sentence = (
+        f"The demo's quarter: oil {r['oil']}, services {r['services']}, Venezuela owing "
+        f"{r['owed']}, cash {r['cash']}, carried {r['carried']}."
+    )
+    assert sentence in demo.text
+    assert "Open after the run: cumulative" in demo.text  # the caption says so
+    assert "Nothing is netted before 2005Q2: until terms version petrocaribe-2005" in demo.text
+
+
+def test_the_two_tables_tell_the_same_story_at_each_year_end(demo: Demo) -> None:
+    """For every year: what the year-end table says each side owes, less Cuba's tranches
+    not yet due, is exactly what the fourth quarter's run left open — so the two name the
+    same debtor, or the printed note names the year and what is not yet due."""
+    for year in demo.summary["year_ends"]:
+        q4 = quarter(demo.summary, year["date"][:4] + "Q4")
+        cuba = parse_minor(year["cuba_owes"]["total"], 2)
+        later = parse_minor(year["cuba_owes"]["not_yet_due"], 2)
+        venezuela = parse_minor(year["venezuela_owes"]["services"], 2)
+        open_after = parse_minor(q4["carried_to_ven"], 2) - parse_minor(q4["carried_to_cub"], 2)
+        assert cuba - later - venezuela == open_after, year["date"]
+        signed = {"CUB": 1, "VEN": -1, None: 0}
+        net = signed[year["net"]["debtor"]] * parse_minor(year["net"]["amount"], 2)
+        assert net == cuba - venezuela
+        assert year["net_due"]["debtor"] == q4["open_after"]["debtor"]
+        if year["net"]["debtor"] != q4["open_after"]["debtor"]:
+            note = "different debtors at 31 Dec"
+            assert note in demo.text and f"{year['date'][:4]} (" in demo.text, year["date"]
 
 
 def test_before_the_compensation_oil_and_services_settle_apart(demo: Demo) -> None:
     q = quarter(demo.summary, "2004Q4")
-    assert q["runs"] == 2 and q["offset"] == "0.00"
+    assert q["runs"] == 2 and q["offset"] == "0.00" and q["quarter"]["netted"] == "0.00"
+    assert demo.summary["compensation"] == {
+        "version": "petrocaribe-2005",
+        "effective": "2005-06-29",
+    }
     assert quarter(demo.summary, "2005Q2")["runs"] == 1  # VEN.PDVSA and CUB.BNC from here on
     assert quarter(demo.summary, "2005Q2")["carried_to_ven"] == "0.00"
 
@@ -310,3 +363,27 @@ def test_an_earlier_demos_invoice_for_converted_months_stops_the_deployments(
             assert uow.deployments.cooperants() == {}
     finally:
         store.close()
+
+
+def test_every_stage_of_the_progress_moves_to_its_end(demo: Demo) -> None:
+    """The demo tells its progress as it goes: every stage is told more than once, never
+    goes back, and ends with all its steps done (a run on the same store, which changes
+    nothing)."""
+    from convenio.demo.run import run_demo
+
+    told: dict[str, list[tuple[int, int]]] = {}
+    store = Store(get_settings().store_url)
+    try:
+        run_demo(store, lambda stage, done, total: told.setdefault(stage, []).append((done, total)))
+    finally:
+        store.close()
+    assert list(told) == [
+        "loading the terms and prices", "loading deliveries", "loading the missions",
+        "deploying cooperants", "loading cases", "settling quarters", "summarising",
+    ]  # fmt: skip
+    for stage, calls in told.items():
+        assert len(calls) > 1, stage
+        assert [done for done, _ in calls] == sorted(done for done, _ in calls), stage
+        done, total = calls[-1]
+        assert done == total > 0, stage
+    assert demo.head() == demo.head_after_first

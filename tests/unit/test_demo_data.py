@@ -202,8 +202,9 @@ def test_cash_is_the_reported_amount_in_2011q4_and_the_assumed_share_elsewhere()
     assert reported.date == parse_period("2011Q4").end
     # 2002Q3 to 2005Q1: nothing paid, balances carried.
     assert not [p for p in INPUTS.payments if date(2002, 7, 1) <= p.date < date(2005, 4, 1)]
-    # From 2005Q2 on: 60 % of the services less the short-term part of the oil, paid by
-    # the side whose invoices are the larger.
+    # From 2005Q2 on: 60 % of the services less the short-term part of the oil — all of
+    # it, the compensation netting the oil whole — paid by Venezuela when its services
+    # are the larger; none when the oil is (netted against Venezuela's earlier debt).
     invoiced: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for d in INPUTS.deliveries:
         valuation = value_delivery(d, AGREEMENT, SERIES_VALUES)
@@ -212,16 +213,22 @@ def test_cash_is_the_reported_amount_in_2011q4_and_the_assumed_share_elsewhere()
             invoiced[quarter(d)][1] += invoice.short_term
         else:
             invoiced[quarter(d)][0] += invoice.value
+    compensated = sorted(q for q in invoiced if "2005Q2" <= q <= "2015Q4")
+    assert len(compensated) == 43
+    paying = [q for q in compensated if invoiced[q][0] > invoiced[q][1]]
+    assert sorted(by_quarter.keys() & set(compensated)) == paying
+    # Nothing lent from the compensation on: the short-term part is the whole oil.
+    assert invoiced["2011Q4"][1] == data.REPORTED_OIL
     ruled = {q: p for q, p in by_quarter.items() if q >= "2005Q2" and q != "2011Q4"}
-    assert len(ruled) == 42
+    assert len(ruled) == 34  # none in 2005Q3–2006Q4, 2008Q1, 2008Q2: the oil is worth more
     for q, payment in ruled.items():
         services, short_term = invoiced[q]
-        expected = (Decimal(abs(services - short_term)) * data.CASH_SHARE).quantize(
+        expected = (Decimal(services - short_term) * data.CASH_SHARE).quantize(
             Decimal(1), ROUND_HALF_UP
         )
         assert payment.amount == expected, q
-        assert payment.payer == ("VEN.PDVSA" if services > short_term else "CUB.BNC")
-    assert len(INPUTS.payments) == len({p.id for p in INPUTS.payments}) == 7 + 42 + 1
+        assert (payment.payer, payment.payee) == ("VEN.PDVSA", "CUB.BNC")
+    assert len(INPUTS.payments) == len({p.id for p in INPUTS.payments}) == 7 + 34 + 1
 
 
 def test_the_inputs_are_deterministic_and_ids_unique() -> None:

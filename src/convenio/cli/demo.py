@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from convenio.cli.common import console, err_console, guard, open_store, print_json
+from convenio.cli.common import console, guard, open_store, print_json
 
 if TYPE_CHECKING:
-    from convenio.demo.run import DemoSummary
+    from convenio.demo.run import DemoSummary, QuarterFigures
     from convenio.demo.run_missions import MissionsSummary
     from convenio.demo.run_pathways import CasesSummary, DeploymentsSummary
 
@@ -30,11 +28,12 @@ def demo(
     each year end are shown. Synthetic where the public facts are silent (docs/demo.md);
     a second run changes nothing. CONVENIO_SECRET_KEY, if set, seals the cases' made-up
     personal data; it is never needed."""
+    from convenio.cli.progress import progress
     from convenio.demo.run import run_demo
     from convenio.settings import get_settings
 
     secret = get_settings().secret_key.get_secret_value()
-    with guard(), _demo_progress() as tell:
+    with guard(), progress() as tell:
         summary = run_demo(open_store(), tell, secret)
     if as_json:
         print_json(summary.to_dict())
@@ -42,38 +41,13 @@ def demo(
         _print_demo(summary, every_quarter)
 
 
-@contextmanager
-def _demo_progress() -> Iterator[Callable[[str, int, int], None]]:
-    """A progress callback that shows a bar on stderr once the work has taken a second."""
-    from rich.progress import Progress, TaskID
-
-    started = time.monotonic()
-    shown: list[tuple[Progress, TaskID]] = []
-
-    def tell(stage: str, done: int, total: int) -> None:
-        if not shown:
-            if not err_console.is_terminal or time.monotonic() - started < 1:
-                return
-            bar = Progress(console=err_console, transient=True)
-            bar.start()
-            shown.append((bar, bar.add_task(stage)))
-        bar, task = shown[0]
-        bar.update(task, description=stage, completed=done, total=total)
-
-    try:
-        yield tell
-    finally:
-        for bar, _ in shown:
-            bar.stop()
-
-
 _QUARTER_HEADERS = (
-    "period", "oil\ninvoiced", "of which\nfinanced", "services\ninvoiced", "offset\nin kind",
-    "owed\nby", "net\nbefore\ncash", "cash\npaid", "carried",
+    "period", "oil\ninvoiced", "services\ninvoiced", "netted\nin kind", "net,\nowed by",
+    "cash\npaid", "carried", "open after\nthe run\n(cumulative)",
 )  # fmt: skip
 _DEBT_HEADERS = (
-    "31 Dec", "tranche\nprincipal", "short term\nunpaid", "interest\nunpaid", "Cuba\nowes",
-    "Venezuela\nowes", "net", "owed\nby",
+    "year\nend", "tranche\nprincipal", "short\nterm\nunpaid", "interest\nunpaid", "Cuba\nowes",
+    "not yet\ndue", "Venezuela\nowes", "net,\nowed by",
 )  # fmt: skip
 
 
@@ -84,7 +58,7 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
     from rich import box
     from rich.table import Table
 
-    from convenio.demo.data import REPORTED_CASH, REPORTED_OIL, REPORTED_QUARTER, REPORTED_SERVICES
+    from convenio.demo.data import REPORTED_QUARTER
 
     def musd(cents: int) -> str:
         return f"{Decimal(cents).scaleb(-8).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
@@ -93,7 +67,12 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
         # Columns never narrower than their widest cell: in 80 columns headers wrap, and
         # amounts stay whole; a space of padding on the left and the box's divider.
         found = Table(
-            title=title, caption=caption, box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 0, 0, 1)
+            title=title,
+            caption=caption,
+            box=box.SIMPLE_HEAD,
+            show_edge=False,
+            pad_edge=False,
+            padding=(0, 0, 0, 1),
         )
         for i, header in enumerate(headers):
             found.add_column(header, justify="right", min_width=max(len(r[i]) for r in rows))
@@ -114,39 +93,61 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
     else:
         console.print("already loaded and settled in this store: nothing changed", highlight=False)
 
+    def sided(cuba_owes: int) -> str:
+        side = "CUB" if cuba_owes > 0 else "VEN" if cuba_owes < 0 else ""
+        return f"{side} {musd(abs(cuba_owes))}".strip()
+
+    def carried(q: QuarterFigures) -> str:
+        # The side is the net's unless the cash turned it over.
+        same = (q.quarter_carried > 0) == (q.quarter_net > 0) or not q.quarter_carried
+        return musd(abs(q.quarter_carried)) if same else sided(q.quarter_carried)
+
+    shown = [q for q in summary.quarters if every_quarter or q.period.endswith("Q4")]
     rows = [
-        [q.period, musd(q.oil_invoiced), musd(q.oil_financed), musd(q.services_invoiced),
-         musd(q.offset), q.net_debtor or "-", musd(q.net), musd(q.cash_to_ven + q.cash_to_cub),
-         musd(abs(q.carried_to_ven - q.carried_to_cub))]
-        for q in summary.quarters
-        if every_quarter or q.period.endswith("Q4")
+        [q.period, musd(q.oil_invoiced), musd(q.services_invoiced), musd(q.netted),
+         sided(q.quarter_net) or "-", musd(q.cash_to_ven + q.cash_to_cub), carried(q),
+         sided(q.open_after) or "-"]
+        for q in shown
     ]  # fmt: skip
     which = "every quarter" if every_quarter else "fourth quarters"
     title = f"Quarterly statements, Venezuela ↔ Cuba, M USD ({which})"
-    caption = "net, cash paid and carried: owed or paid by the side in 'owed by'"
-    console.print(table(title, caption, _QUARTER_HEADERS, rows))
-    q = summary.quarter(REPORTED_QUARTER)
-    share = (Decimal(q.oil_financed) * 100 / Decimal(q.oil_invoiced)).quantize(Decimal(1))
-    console.print(
-        f"{REPORTED_QUARTER} as reported: oil {musd(REPORTED_OIL)}, services "
-        f"{musd(REPORTED_SERVICES)}, Venezuela owing {musd(REPORTED_SERVICES - REPORTED_OIL)}, "
-        f"{musd(REPORTED_CASH)} of it paid in cash. The demo has the same oil, services and "
-        f"cash, but lends {share} % of the oil ({musd(q.oil_financed)}) as tranches, which "
-        f"services pay only as installments fall due: it offsets {musd(q.offset)}, and its "
-        f"net of {musd(q.net)} includes services of earlier quarters still unpaid.\n",
-        highlight=False,
+    caption = (
+        "netted, net, cash paid, carried: the quarter's own invoices — its oil not lent "
+        "against its services — owed or paid by the side the net names. Open after the run: "
+        "cumulative, every claim still open after the quarter's settlement, those of "
+        "earlier quarters and installments of tranches included."
     )
+    console.print(table(title, caption, _QUARTER_HEADERS, rows))
+    for line in _quarter_notes(summary, musd):
+        console.print(line, highlight=False)
 
+    by_period = {q.period: q for q in summary.quarters}
     rows = [
         [str(y.year), musd(y.tranche_principal), musd(y.short_term), musd(y.interest),
-         musd(y.cuba_owes), musd(y.services), musd(abs(y.net)), y.net_debtor or "-"]
+         musd(y.cuba_owes), musd(y.not_yet_due), musd(y.services), sided(y.net) or "-"]
         for y in summary.year_ends
     ]  # fmt: skip
     caption = (
-        "Cuba owes: tranche principal (installments due included), short-term parts and "
-        "interest unpaid. Venezuela owes: services unpaid."
+        "At 31 December. Cuba owes: tranche principal (installments due included), "
+        "short-term parts and interest unpaid; not yet due: the part of it no settlement "
+        "run has taken up (installments falling due later, interest of periods not yet "
+        "due). Venezuela owes: services unpaid. The net less what is not yet due is the "
+        "fourth quarter's 'open after the run' above."
     )
     console.print(table("Debt at each year end, M USD", caption, _DEBT_HEADERS, rows))
+    differ = [
+        y
+        for y in summary.year_ends
+        if (q4 := by_period.get(f"{y.year}Q4")) is not None
+        and y.net_debtor != ("CUB" if q4.open_after > 0 else "VEN" if q4.open_after < 0 else None)
+    ]
+    if differ:
+        years = ", ".join(f"{y.year} ({musd(y.not_yet_due)} not yet due)" for y in differ)
+        console.print(
+            f"The two tables name different debtors at 31 Dec {years}: Cuba's tranches not "
+            "yet due count in the debt, not in any quarter's run.\n",
+            highlight=False,
+        )
     if summary.missions is not None:
         _print_missions(summary.missions)
     if summary.deployments is not None:
@@ -160,6 +161,46 @@ def _print_demo(summary: DemoSummary, every_quarter: bool) -> None:
         'convenio analytics query --dx LITERACY_RATE --pe 2005 --ou "VE;LEVEL-2"',
         highlight=False,
     )
+
+
+def _quarter_notes(summary: DemoSummary, musd: Callable[[int], str]) -> list[str]:
+    """Why nothing is netted before the compensation, where the oil lent went, and the
+    reported quarter beside the demo's."""
+    from convenio.demo.data import REPORTED_CASH, REPORTED_OIL, REPORTED_QUARTER, REPORTED_SERVICES
+
+    notes = []
+    netted = [q for q in summary.quarters if q.offset]
+    lent = [q for q in summary.quarters if q.oil_financed]
+    if netted and summary.compensation is not None:
+        first = netted[0]
+        version, effective = summary.compensation
+        notes.append(
+            f"Nothing is netted before {first.period}: until terms version {version} "
+            f"({effective}) names the two parties that settle for their states (VEN.PDVSA "
+            "and CUB.BNC), oil (VEN.PDVSA ↔ CUB.CUPET) and services (CUB ↔ VEN) settle in "
+            f"separate runs and both stay open; the {first.period} run nets what they "
+            f"carried at once ({musd(first.offset)} offset in kind)."
+        )
+    if lent:
+        notes.append(
+            f"Oil lent as tranches: {musd(sum(q.oil_financed for q in lent))} M USD from "
+            f"{lent[0].period} to {lent[-1].period} (the ACEC and ALBA bands); none after: "
+            "the compensation nets each invoice whole (terms: financed_parts: netted). "
+            "Their installments and interest fall due until they mature and are netted too."
+        )
+    q = summary.quarter(REPORTED_QUARTER)
+    notes.append(
+        f"{REPORTED_QUARTER} as reported: oil {musd(REPORTED_OIL)}, services "
+        f"{musd(REPORTED_SERVICES)}, Venezuela owing {musd(REPORTED_SERVICES - REPORTED_OIL)}, "
+        f"{musd(REPORTED_CASH)} of it paid in cash and "
+        f"{musd(REPORTED_SERVICES - REPORTED_OIL - REPORTED_CASH)} carried (in PDVSA "
+        f"securities). The demo's quarter: oil {musd(q.oil_invoiced)}, services "
+        f"{musd(q.services_invoiced)}, Venezuela owing {musd(-q.quarter_net)}, cash "
+        f"{musd(q.cash_to_cub)}, carried {musd(-q.quarter_carried)}. Its run also offset "
+        f"{musd(q.offset - q.netted)} of claims of earlier quarters (installments and "
+        "interest of the 2000–2005 tranches falling due)."
+    )
+    return [*notes[:-1], notes[-1] + "\n"]
 
 
 _MISSION_HEADERS = (

@@ -137,8 +137,12 @@ version, in force from 29 Jun 2005, names them): where `CASH_SHARE` starts."""
 
 CASH_SHARE: Final = Decimal("0.60")
 """ASSUMPTION: in each quarter of the PDVSA–BNC compensation, the side that owes the net
-of the quarter's own invoices due in the quarter — services less the short-term part of
-the oil — pays this share of it in cash on the quarter's last day; the rest is carried.
+of the quarter's own invoices — services less the short-term part of the oil, which the
+compensation makes the whole oil invoice (terms: ``financed_parts: netted``) — pays this
+share of it in cash on the quarter's last day; the rest is carried. A quarter whose oil
+is worth more than its services moves no cash: Venezuela still owes more from earlier
+quarters (services carried since 2003), and Cuba's net of the quarter is netted against
+that in the quarter's run — cash from Cuba would be an overpayment.
 The share is the reported quarter's: 163.47 of 272.45 M USD. Q4 2011 pays the reported
 163.47 M USD (`REPORTED_CASH`) instead."""
 
@@ -151,7 +155,8 @@ LABELS: Final = (
     "Assumed: volumes, product prices, headcounts, rate cards, and the cash other than "
     "reported (docs/demo.md).",
     "Reported, and reproduced: 25,589,000 bbl and 439.7 M USD cash from Dec 2000 to Apr "
-    "2002; 2011Q4 oil 1,002.55, services 1,275.00 and cash 163.47 M USD.",
+    "2002; 2011Q4 oil 1,002.55, services 1,275.00, Venezuela owing 272.45, cash 163.47 "
+    "and carried 108.98 M USD.",
 )
 """What `convenio demo` prints before its tables."""
 
@@ -305,16 +310,18 @@ def compensation_payments(
     agreement: Agreement, invoiced: Mapping[Period, tuple[int, int]]
 ) -> tuple[Payment, ...]:
     """The cash of each quarter from `CASH_FROM` on, given per quarter (services invoiced,
-    short-term part of the oil invoiced) in cents: `CASH_SHARE` of their difference, paid
-    by the settlement party (of the terms in force) of the side that owes it; in
-    `REPORTED_QUARTER`, the reported amount."""
+    short-term part of the oil invoiced) in cents: `CASH_SHARE` of their difference when
+    Venezuela owes it, paid by its settlement party (of the terms in force) to Cuba's;
+    none when Cuba owes it; in `REPORTED_QUARTER`, the reported amount."""
     payments = []
     for period in sorted(p for p in invoiced if p >= parse_period(CASH_FROM)):
         rules = agreement.version_on(period.end).settlement
         assert rules is not None and len(rules.parties) == 2, f"{period}: no settlement parties"
         supplier, recipient = rules.parties  # VEN.PDVSA, CUB.BNC
         services, short_term = invoiced[period]
-        payer, payee = (supplier, recipient) if services > short_term else (recipient, supplier)
+        if services <= short_term:
+            continue  # Cuba's net is netted against what Venezuela still owes (CASH_SHARE)
+        payer, payee = supplier, recipient
         if period.iso() == REPORTED_QUARTER:
             reference = "reported: 163.47 M USD in cash for Q4 2011"
             payments.append(_payment(period, payer, payee, REPORTED_CASH, reference))

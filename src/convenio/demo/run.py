@@ -8,16 +8,16 @@ deliveries the inputs left out) and cases of `convenio.demo.run_pathways` (befor
 run), `run_settlement` — each in its
 own unit of work, so every step is idempotent: running the demo again on the same
 store finds everything recorded and settled and changes nothing. The summary reads what
-is stored: the statements of the runs, the deliveries, the ledger's payables at each
-year end, and the missions through analytics. Amounts are integers of cents; a party's
-state is the first segment of its code (``VEN.PDVSA`` is Venezuela's).
+is stored (`convenio.demo.figures`): the statements of the runs, the deliveries, the
+ledger's payables at each year end, and the missions through analytics. Amounts are
+integers of cents.
 """
 
 from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +26,7 @@ from typing import Any, Final
 from convenio.demo.cases import demo_cases
 from convenio.demo.data import LABELS, DemoInputs, demo_inputs, from_deployments
 from convenio.demo.deployments import demo_deployments
+from convenio.demo.figures import QuarterFigures, YearEnd, quarter_figures, side, year_end
 from convenio.demo.missions import missions_inputs
 from convenio.demo.run_missions import MissionsSummary, load_missions, missions_summary
 from convenio.demo.run_pathways import (
@@ -37,7 +38,6 @@ from convenio.demo.run_pathways import (
 from convenio.examples import EXAMPLES
 from convenio.financing import PRICE_COLUMNS, Delivery
 from convenio.periods import Period, PeriodType, period_of, periods_between
-from convenio.services import ledger
 from convenio.services.financing import (
     load_prices,
     load_terms_file,
@@ -46,93 +46,17 @@ from convenio.services.financing import (
 )
 from convenio.services.settlement import run_settlement
 from convenio.store import Store, UnitOfWork
-from convenio.store.financing_repo import RunRow
 from convenio.terms import ItemKind
-from convenio.units import format_minor, parse_minor
+from convenio.units import format_minor
 
 __all__ = ["TERMS", "DemoSummary", "Progress", "QuarterFigures", "YearEnd", "run_demo"]
 
 TERMS: Final = EXAMPLES / "cuba-venezuela.yaml"
 """The shipped terms the demo runs under."""
 
-SUPPLIER: Final = "VEN"
-RECIPIENT: Final = "CUB"
 
 Progress = Callable[[str, int, int], None]
 """Told what the demo is doing: a stage, steps done and the steps of the stage."""
-
-
-@dataclass(frozen=True, slots=True)
-class QuarterFigures:
-    """One quarter's statements between the two states, summed over the quarter's runs
-    (one for the PDVSA–BNC compensation; before it, oil and services settle apart).
-
-    `oil_invoiced` is the value of the oil delivered in the quarter and `oil_short_term`
-    its short-term part (the rest was lent as tranches); `due_to_ven` and `due_to_cub`
-    are the claims of each state outstanding before the run (the quarter's invoices,
-    installments and interest falling due, and what earlier runs carried), `net` their
-    difference, owed by `net_debtor` (None when even). `offset` is what services paid
-    in kind; `cash_to_ven` and `cash_to_cub` what each state received in cash;
-    `carried_to_ven` and `carried_to_cub` what each is still owed after the run.
-    """
-
-    period: str
-    runs: int
-    oil_invoiced: int
-    oil_short_term: int
-    services_invoiced: int
-    due_to_ven: int
-    due_to_cub: int
-    offset: int
-    cash_to_ven: int
-    cash_to_cub: int
-    carried_to_ven: int
-    carried_to_cub: int
-
-    @property
-    def oil_financed(self) -> int:
-        return self.oil_invoiced - self.oil_short_term
-
-    @property
-    def net(self) -> int:
-        return abs(self.due_to_ven - self.due_to_cub)
-
-    @property
-    def net_debtor(self) -> str | None:
-        if self.due_to_ven == self.due_to_cub:
-            return None
-        return RECIPIENT if self.due_to_ven > self.due_to_cub else SUPPLIER
-
-
-@dataclass(frozen=True, slots=True)
-class YearEnd:
-    """The debt between the states at the end of `year` (31 December), in cents.
-
-    What Cuba owes Venezuela: `tranche_principal`, the financed parts lent and not yet
-    repaid (installments due and unpaid included); `short_term`, the short-term parts of
-    oil invoices not yet paid; `interest`, interest on the tranches accrued and not yet
-    paid. What Venezuela owes Cuba: `services`, services invoiced and not yet paid.
-    """
-
-    year: int
-    tranche_principal: int
-    short_term: int
-    interest: int
-    services: int
-
-    @property
-    def cuba_owes(self) -> int:
-        return self.tranche_principal + self.short_term + self.interest
-
-    @property
-    def net(self) -> int:
-        """Cuba's debt to Venezuela less Venezuela's to Cuba (negative: Venezuela owes)."""
-        return self.cuba_owes - self.services
-
-    @property
-    def net_debtor(self) -> str | None:
-        """The state that owes the net (``CUB`` or ``VEN``), None when even."""
-        return RECIPIENT if self.net > 0 else SUPPLIER if self.net < 0 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +78,9 @@ class DemoSummary:
     """The cooperants part: what was deployed and converted (`run_pathways`)."""
     cases: CasesSummary | None = None
     """The cases part: the sample loaded and its pathway indicators (`run_pathways`)."""
+    compensation: tuple[str, str] | None = None
+    """The terms version from which two parties settle for their states, netting oil
+    against services (its id and effective date), if any."""
 
     def quarter(self, period: str) -> QuarterFigures:
         """The figures of `period` (``2011Q4``); `KeyError` if the demo has none."""
@@ -172,6 +99,9 @@ class DemoSummary:
             "agreement": self.agreement,
             "labels": list(self.labels),
             "currency": self.currency,
+            "compensation": None
+            if self.compensation is None
+            else {"version": self.compensation[0], "effective": self.compensation[1]},
             "added": dict(self.added),
             "ledger": {"transactions": self.transactions, "head_hash": self.head_hash},
             "quarters": [
@@ -186,6 +116,21 @@ class DemoSummary:
                     "due_to_cub": money(q.due_to_cub),
                     "offset": money(q.offset),
                     "net": {"debtor": q.net_debtor, "amount": money(q.net)},
+                    "quarter": {
+                        "netted": money(q.netted),
+                        "net": {
+                            "debtor": side(q.quarter_net),
+                            "amount": money(abs(q.quarter_net)),
+                        },
+                        "carried": {
+                            "debtor": side(q.quarter_carried),
+                            "amount": money(abs(q.quarter_carried)),
+                        },
+                    },
+                    "open_after": {
+                        "debtor": side(q.open_after),
+                        "amount": money(abs(q.open_after)),
+                    },
                     "cash_to_ven": money(q.cash_to_ven),
                     "cash_to_cub": money(q.cash_to_cub),
                     "carried_to_ven": money(q.carried_to_ven),
@@ -201,9 +146,11 @@ class DemoSummary:
                         "short_term": money(y.short_term),
                         "interest": money(y.interest),
                         "total": money(y.cuba_owes),
+                        "not_yet_due": money(y.not_yet_due),
                     },
                     "venezuela_owes": {"services": money(y.services)},
                     "net": {"debtor": y.net_debtor, "amount": money(abs(y.net))},
+                    "net_due": {"debtor": side(y.net_due), "amount": money(abs(y.net_due))},
                 }
                 for y in self.year_ends
             ],
@@ -215,10 +162,6 @@ class DemoSummary:
         if self.cases is not None:
             found["cases"] = self.cases.to_dict()
         return found
-
-
-def _state(party: str) -> str:
-    return party.split(".", maxsplit=1)[0]
 
 
 def _quarters(deliveries: Sequence[Delivery]) -> list[Period]:
@@ -244,123 +187,82 @@ def run_demo(store: Store, progress: Progress | None = None, secret: str = "") -
     with `secret` (``CONVENIO_SECRET_KEY``) the cases' made-up personal data is sealed
     under it, without one the cases are events only."""
     tell = progress or (lambda stage, done, total: None)
-    tell("loading the terms and prices", 0, 1)
+
+    def stage(name: str) -> Callable[[int, int], None]:
+        return lambda done, total: tell(name, done, total)
+
+    tell("loading the terms and prices", 0, 3)
     with store.unit_of_work(write=True) as uow:
         agreement, _ = load_terms_file(uow, TERMS)
+    tell("loading the terms and prices", 1, 3)
     inputs = demo_inputs(agreement)
+    tell("loading the terms and prices", 2, 3)
     added: dict[str, int] = {}
     with store.unit_of_work(write=True) as uow:
         added["prices"] = _load_prices(uow, inputs)
+    tell("loading the terms and prices", 3, 3)
     years = sorted({d.date.year for d in inputs.deliveries})
     added["deliveries"] = 0
     for done, year in enumerate(years):
-        tell("loading deliveries", done, len(years))
+        tell("loading deliveries", done, len(years) + 1)
         with store.unit_of_work(write=True) as uow:
             batch = [
                 d for d in inputs.deliveries if d.date.year == year and not from_deployments(d)
             ]
             added["deliveries"] += record_deliveries(uow, agreement, batch, "demo").added
+    tell("loading deliveries", len(years), len(years) + 1)
     with store.unit_of_work(write=True) as uow:
         added["payments"] = record_payments(uow, agreement, inputs.payments, "demo").added
+    tell("loading deliveries", len(years) + 1, len(years) + 1)
     # The missions before any quarter is settled: a data value feeding a settled period
     # is refused; and the deliveries the deployments convert into must be recorded
     # before the runs that settle them.
-    tell("loading the missions", 0, 1)
+    tell("loading the missions", 0, 3)
     missions = missions_inputs()
-    added_missions = load_missions(store, missions)
-    tell("deploying cooperants", 0, 1)
+    added_missions = load_missions(store, missions, stage("loading the missions"))
+    tell("deploying cooperants", 0, 3)
     services = [d for d in inputs.deliveries if d.kind is ItemKind.SERVICES]
-    deployed = load_deployments(store, demo_deployments(missions.org_units), services)
+    deployed = load_deployments(
+        store, demo_deployments(missions.org_units), services, stage("deploying cooperants")
+    )
     added["deliveries"] += dict(deployed.added)["deliveries"]
     tell("loading cases", 0, 1)
-    cases = load_cases(store, demo_cases(missions.org_units), secret)
+    cases = load_cases(store, demo_cases(missions.org_units), secret, stage("loading cases"))
     quarters = _quarters(inputs.deliveries)
     added["runs"] = 0
     for done, period in enumerate(quarters):
         tell("settling quarters", done, len(quarters))
         with store.unit_of_work(write=True) as uow:
             added["runs"] += sum(o.created for o in run_settlement(uow, period.iso()))
-    tell("summarising", 0, 1)
+    tell("settling quarters", len(quarters), len(quarters))
+    tell("summarising", 0, len(years) + 2)
     with store.unit_of_work() as uow:
-        figures = _figures(uow, quarters)
-        year_ends = tuple(_year_end(uow, year) for year in years)
+        figures = quarter_figures(uow, quarters)
+        tell("summarising", 1, len(years) + 2)
+        year_ends = []
+        for done, year in enumerate(years, start=2):
+            year_ends.append(year_end(uow, year))
+            tell("summarising", done, len(years) + 2)
         head = uow.ledger.head()
     mission_figures = missions_summary(store, added_missions, missions)
-    tell("summarising", 1, 1)
+    tell("summarising", len(years) + 2, len(years) + 2)
     return DemoSummary(
         agreement=agreement.agreement.name,
         labels=LABELS,
         added=tuple(added.items()),
         quarters=figures,
-        year_ends=year_ends,
+        year_ends=tuple(year_ends),
         transactions=head.seq,
         head_hash=head.hash,
         missions=mission_figures,
         deployments=deployed,
         cases=cases,
-    )
-
-
-def _directions(runs: Iterable[RunRow]) -> list[dict[str, Any]]:
-    return [d for run in runs for d in run.statement["directions"]]
-
-
-def _figures(uow: UnitOfWork, quarters: Sequence[Period]) -> tuple[QuarterFigures, ...]:
-    scale = uow.ledger.units()["USD"].scale
-    oil: dict[str, int] = {}
-    for delivery, value, currency in uow.financing.deliveries():
-        if delivery.kind is ItemKind.COMMODITY and currency == "USD":
-            key = period_of(delivery.date, PeriodType.QUARTERLY).iso()
-            oil[key] = oil.get(key, 0) + value
-    runs: dict[str, list[RunRow]] = {}
-    for run in uow.financing.runs():
-        runs.setdefault(run.period, []).append(run)
-    found = []
-    for period in quarters:
-        key = period.iso()
-        to: dict[str, dict[str, int]] = {SUPPLIER: {}, RECIPIENT: {}}
-        for d in _directions(runs.get(key, [])):
-            totals = to[_state(d["creditor"])]
-            for field in ("outstanding_before", "offset", "cash_paid", "carried_forward"):
-                totals[field] = totals.get(field, 0) + parse_minor(d[field], scale)
-            for type_, amount in d["invoiced"].items():
-                totals[type_] = totals.get(type_, 0) + parse_minor(amount, scale)
-        ven, cub = to[SUPPLIER], to[RECIPIENT]
-        found.append(
-            QuarterFigures(
-                period=key,
-                runs=len(runs.get(key, [])),
-                oil_invoiced=oil.get(key, 0),
-                oil_short_term=ven.get("short-term", 0),
-                services_invoiced=cub.get("services", 0),
-                due_to_ven=ven.get("outstanding_before", 0),
-                due_to_cub=cub.get("outstanding_before", 0),
-                offset=ven.get("offset", 0),
-                cash_to_ven=ven.get("cash_paid", 0),
-                cash_to_cub=cub.get("cash_paid", 0),
-                carried_to_ven=ven.get("carried_forward", 0),
-                carried_to_cub=cub.get("carried_forward", 0),
-            )
-        )
-    return tuple(found)
-
-
-def _year_end(uow: UnitOfWork, year: int) -> YearEnd:
-    """The debt on 31 December of `year`, read from the ledger's payables: every claim
-    is booked in its debtor's ``payable/TYPE/CREDITOR`` account when it arises (a
-    tranche's whole principal at the invoice, interest as it accrues) and taken off as
-    settlement runs pay it, whichever party settles for the debtor."""
-    totals = {"financed": 0, "short-term": 0, "interest": 0, "services": 0}
-    for row in ledger.balances(uow, as_of=date(year, 12, 31)):
-        debtor, kind, *rest = row.account.split("/")
-        if kind != "payable" or len(rest) != 2 or row.unit != "USD":
-            continue
-        type_, creditor = rest
-        debt = -row.balance
-        if (_state(debtor), _state(creditor)) == (RECIPIENT, SUPPLIER) and type_ in totals:
-            totals[type_] += debt
-        elif (_state(debtor), _state(creditor)) == (SUPPLIER, RECIPIENT) and type_ == "services":
-            totals["services"] += debt
-    return YearEnd(
-        year, totals["financed"], totals["short-term"], totals["interest"], totals["services"]
+        compensation=next(
+            (
+                (v.id, v.effective.isoformat())
+                for v in agreement.versions
+                if v.settlement is not None and len(v.settlement.parties) == 2
+            ),
+            None,
+        ),
     )

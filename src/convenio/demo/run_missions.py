@@ -11,6 +11,7 @@ The summary is computed by `convenio.services.analytics.query`, the path of
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -178,16 +179,23 @@ class MissionsSummary:
         }
 
 
-def load_missions(store: Store, inputs: MissionsInputs) -> dict[str, int]:
+def load_missions(
+    store: Store, inputs: MissionsInputs, step: Callable[[int, int], None] | None = None
+) -> dict[str, int]:
     """Org units, metadata and values into `store`, each in its own unit of work; what
-    was added or changed (all 0 when the store already holds them)."""
+    was added or changed (all 0 when the store already holds them). `step(done, 3)` is
+    told after each of the three."""
+    moved = step or (lambda done, total: None)
     with store.unit_of_work(write=True) as uow:
         units = load_org_unit_rows(uow, inputs.org_units, date.today(), SOURCE)
+    moved(1, 3)
     with store.unit_of_work(write=True) as uow:
         meta = load_metadata_document(uow, inputs.metadata, SOURCE)
+    moved(2, 3)
     with store.unit_of_work(write=True) as uow:
         # expiryDays 0: no `today` decides anything; values are loaded before any run.
         values = import_raw_values(uow, [v.raw() for v in inputs.values], SOURCE)
+    moved(3, 3)
     return {
         "org_units": units.added + units.changed,
         "metadata": int(meta.changed),

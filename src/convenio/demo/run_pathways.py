@@ -15,7 +15,7 @@ computed from them — or the demo stops before settling anything.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -88,14 +88,19 @@ def _stored_services(store: Store) -> list[tuple[Delivery, int]]:
 
 
 def load_deployments(
-    store: Store, generated: DemoDeployments, services: Sequence[Delivery]
+    store: Store,
+    generated: DemoDeployments,
+    services: Sequence[Delivery],
+    step: Callable[[int, int], None] | None = None,
 ) -> DeploymentsSummary:
     """Cooperants and deployments into `store`, then every quarter of `CONVERTED`
     converted into services deliveries, which must be exactly those of the demo's
     `services` that come `from_deployments`; `ConflictError` naming the first difference
     if not — and, before anything is written, if the store holds services deliveries
     the demo does not make (an earlier demo's quarterly invoices for months now
-    converted would count those months twice)."""
+    converted would count those months twice). `step(done, 3)` is told after the
+    cooperants, the deployments and the conversion."""
+    moved = step or (lambda done, total: None)
     planned = [d for d in services if from_deployments(d)]
     known = {d.delivery_id for d in services}
     alien = sorted(d.delivery_id for d, _ in _stored_services(store) if d.delivery_id not in known)
@@ -109,10 +114,13 @@ def load_deployments(
         )
     with store.unit_of_work(write=True) as uow:
         people = record_cooperants(uow, generated.cooperants, SOURCE)
+    moved(1, 3)
     with store.unit_of_work(write=True) as uow:
         posts = record_deployments(uow, generated.deployments, SOURCE)
+    moved(2, 3)
     with store.unit_of_work(write=True) as uow:
         conversion = convert_periods(uow, _quarters())
+    moved(3, 3)
     ids = {p.delivery_id for p in planned}
     recorded: dict[str, Delivery] = {}
     value = services_value = 0
@@ -175,15 +183,27 @@ class CasesSummary:
         }
 
 
-def load_cases(store: Store, generated: DemoCases, secret: str = "") -> CasesSummary:
+def load_cases(
+    store: Store,
+    generated: DemoCases,
+    secret: str = "",
+    step: Callable[[int, int], None] | None = None,
+) -> CasesSummary:
     """The sample's events into `store` and, with a `secret` (``CONVENIO_SECRET_KEY``),
     its made-up personal data sealed under it; then the indicators of every pathway
-    through `pathway_indicators`, the path of `convenio cases indicators`."""
+    through `pathway_indicators`, the path of `convenio cases indicators`. `step(done,
+    total)` is told after the load and after each pathway's indicators."""
+    moved = step or (lambda done, total: None)
     people = generated.people if secret else ()
     with store.unit_of_work(write=True) as uow:
         result = record_cases(uow, generated.events, people, secret, CASES_SOURCE)
+    moved(1, 1 + len(PATHWAYS))
+    found_rows = []
     with store.unit_of_work() as uow:
-        found = tuple(pathway_indicators(uow, pathway) for pathway in PATHWAYS)
+        for done, pathway in enumerate(PATHWAYS, start=2):
+            found_rows.append(pathway_indicators(uow, pathway))
+            moved(done, 1 + len(PATHWAYS))
+    found = tuple(found_rows)
     added = {
         "cases": result.cases_added,
         "events": result.events_added,
