@@ -104,7 +104,8 @@ def load_payments(
 def accrue(
     through: Annotated[str, typer.Option(help="Book month ends up to this date (ISO)")],
 ) -> None:
-    """Accrue interest on every tranche at each month end up to a date (idempotent)."""
+    """Accrue interest on every tranche, and late interest on unpaid short-term parts where
+    the terms charge it, at each month end up to a date (idempotent)."""
     from convenio.services import financing
 
     with guard():
