@@ -183,7 +183,6 @@ def _excel(folder: Path) -> tuple[str, tuple[str, ...]]:
     return ".xlsx", ()
 
 
-@pytest.mark.xfail(strict=True, reason="waiting for the files helper")
 @pytest.mark.parametrize(
     "variant", [_bom, _cp1252, _locale_es, _excel], ids=["bom", "cp1252", "locale-es", "xlsx"]
 )
