@@ -299,7 +299,11 @@ BAD_JOURNALS = {
         "bad.json:3: not well-formed JSON",
     ),
     "missing file": ("nothing-here.csv", None, "nothing-here.csv: cannot read"),
-    "not a journal": ("journal.txt", "hello", "journal.txt: expected a .csv, .xlsx or .json journal"),
+    "not a journal": (
+        "journal.txt",
+        "hello",
+        "journal.txt: expected a .csv, .xlsx or .json journal",
+    ),
 }
 
 
