@@ -388,3 +388,18 @@ def test_json_and_yaml_inputs_take_a_bom_and_an_encoding(financed: Convenio) -> 
     unknown = financed("terms", "check", str(EXAMPLES / "tutorial.yaml"), "--encoding", "klingon")
     assert unknown.exit_code == 2
     assert "--encoding: unknown encoding 'klingon'" in one_line(unknown.stderr)
+
+
+def test_the_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rich.console import Console
+
+    from convenio.cli import progress as module
+
+    for terminal, shown in ((False, False), (True, True)):
+        screen = io.StringIO()
+        console = Console(file=screen, force_terminal=terminal, width=80)
+        monkeypatch.setattr(module, "err_console", console)
+        with module.progress(after=0) as tell:
+            tell("reading payments.csv", 5, 10)
+            tell("posting 7 transactions", 0, 0)
+        assert ("posting 7 transactions" in screen.getvalue()) is shown
