@@ -403,3 +403,34 @@ def test_the_progress_bar_shows_only_on_a_terminal(monkeypatch: pytest.MonkeyPat
             tell("reading payments.csv", 5, 10)
             tell("posting 7 transactions", 0, 0)
         assert ("posting 7 transactions" in screen.getvalue()) is shown
+
+
+def test_a_bulk_import_reads_spreadsheet_files_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    convenio = Convenio(tmp_path, monkeypatch)
+    (tmp_path / "ou.csv").write_text(ORG_UNITS_CSV)
+    (tmp_path / "meta.yaml").write_text(METADATA_YAML)
+    convenio.ok("orgunits", "load", "ou.csv", "--effective", "2004-01-01")
+    convenio.ok("metadata", "load", "meta.yaml")
+    rows = (
+        "dataelement,period,orgunit,categoryoptioncombo,attributeoptioncombo,value\n"
+        "POP,2005,CLIN-1,,,1200\nPOP,2005,CLIN-2,,,3400\nPOP,2006,CLIN-3,,,56\n"
+    )
+    today = ("--bulk", "--today", "2005-03-01")
+    name = resave(tmp_path, "v.csv", rows, "es")
+    assert "1.200" in (tmp_path / name).read_text()
+    refused = convenio("data", "import", name, *today)
+    assert refused.exit_code == 2 and HINTS["es"] in one_line(refused.stderr)
+    assert "3 added" in convenio.ok("data", "import", name, *today, "--locale", "es")
+    name = resave(tmp_path, "v.csv", rows, "xlsx")
+    out = convenio.ok("data", "import", name, *today, "--sheet", "Datos")
+    assert "0 added, 0 updated, 0 deleted, 3 unchanged" in out
+    exported = convenio.ok("data", "export")
+    assert "POP,2005,CLIN-2,default,default,3400," in exported
+    name = resave(tmp_path, "v.csv", rows.replace(",56\n", ",5.6\n"), "xlsx")
+    result = convenio("data", "import", name, *today, "--sheet", "Datos")
+    assert result.exit_code == 2
+    assert "v.xlsx[Datos]:row 4:column F (value): '5.6' is not an integer" in one_line(
+        result.stderr
+    ), result.stderr
