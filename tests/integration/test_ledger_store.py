@@ -546,7 +546,10 @@ def test_balances_per_party(based: Store) -> None:
         "CUB/oil": -749_500,
         "CUB/services/provided": 350,
     }
-    assert balances(based, party="ARG") == {}
+    with pytest.raises(
+        InputError, match=r"'ARG' owns no account \(parties with accounts: CUB, VEN\)"
+    ):
+        balances(based, party="ARG")
 
 
 def test_balance_of_an_unknown_account_is_an_input_error(based: Store) -> None:
