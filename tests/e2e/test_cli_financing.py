@@ -1,7 +1,7 @@
 """The financing and settlement commands end to end: the real Typer app on an embedded
 store in a temporary data directory.
 
-The worked quarter is the reported compensation of Q4 2011 (FACTS.md): oil 1,002.55 M
+The worked quarter is the reported compensation of Q4 2011 (public reporting): oil 1,002.55 M
 USD, Cuban services 1,275.00 M USD, Venezuela owing 272.45 M USD of which 163.47 M USD
 paid in cash. Bad input is refused with exit code 2 (3 for a conflict), a message that
 names the file, the line and the field, and a store exactly as it was.

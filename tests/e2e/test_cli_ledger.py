@@ -238,7 +238,6 @@ def test_verify_passes_then_a_tampered_store_exits_4(ledger: Run, tmp_path: Path
     ("fmt", "name"), [("beancount", "out.beancount"), ("ledger", "out.ledger")]
 )
 def test_export_writes_a_journal(ledger: Run, tmp_path: Path, fmt: str, name: str) -> None:
-    pytest.importorskip("convenio.reports.journals", reason="journal exports are not written yet")
     out = ok(ledger("ledger", "export", "--format", fmt, "-o", f"exports/{name}"))
     assert "wrote 3 transaction(s)" in one_line(out)
     written = tmp_path / "exports" / name

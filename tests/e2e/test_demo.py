@@ -222,7 +222,7 @@ def test_the_missions_are_loaded_once(demo: Demo) -> None:
     assert "loaded 2,342 org units" in demo.text  # 1 + 24 + 90 + 2,113 + 90 + 24
     missions = demo.summary["missions"]
     assert missions["added"] == {"org_units": 0, "metadata": 0, "values": 0}
-    # FACTS.md §3: Robinson's 1,482,543 taught, Milagro's 3,927,406 less 1,648,147 abroad.
+    # Reported: Robinson's 1,482,543 taught, Milagro's 3,927,406 less 1,648,147 abroad.
     assert missions["totals"]["people_taught"] == 1_482_543
     assert missions["totals"]["surgeries"] == 3_927_406 - 1_648_147
     states = missions["literacy_by_state"]
@@ -259,7 +259,7 @@ def test_the_missions_section_is_what_analytics_answers(demo: Demo) -> None:
 
 
 def test_the_deployments_are_the_services_of_their_months(demo: Demo) -> None:
-    """Barrio Adentro's doctors of December 2003 (FACTS.md §3: over 10,000) are deployed,
+    """Barrio Adentro's doctors of December 2003 (reported: over 10,000) are deployed,
     counted by `convenio deployments person-months`, and already converted: converting
     the quarter again changes nothing."""
     assert "deployed 13,500 Cuban cooperants" in demo.text

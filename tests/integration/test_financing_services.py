@@ -1,7 +1,7 @@
 """Financing and settlement use cases against a real store, on SQLite and PostgreSQL.
 
 Every figure asserted here is worked out by hand in the comments: the reported Q4 2011
-compensation (FACTS.md: oil 1,002.55 M USD, services 1,275.00 M USD, Venezuela owing
+compensation (public reporting: oil 1,002.55 M USD, services 1,275.00 M USD, Venezuela owing
 272.45 M USD of which 163.47 M USD paid in cash), and Petrocaribe invoices split by
 table A of the example terms. Amounts are integers of cents (USD), thousandths (bbl)
 and hundredths (person-month), as the store keeps them.

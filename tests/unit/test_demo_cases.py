@@ -60,7 +60,7 @@ def test_patients_start_at_popular_clinics_within_milagros_years() -> None:
 
 
 def test_the_paperwork_before_transport_takes_about_25_days() -> None:
-    """FACTS.md §3: about 25 days of paperwork in one report; the sample's mean from
+    """Milagro's reporting: about 25 days of paperwork in one report; the sample's mean from
     referral to transport rounds to it."""
     waits = []
     for events in by_case().values():
@@ -71,7 +71,7 @@ def test_the_paperwork_before_transport_takes_about_25_days() -> None:
 
 
 def test_learners_take_the_65_classes_on_weekdays_one_or_two_a_day() -> None:
-    """65 classes, 5 days a week, 7 weeks to 3 months (FACTS.md §3): every class on a
+    """65 classes, 5 days a week, 7 weeks to 3 months (the "Yo, sí puedo" method): every class on a
     weekday, at most two a day, so a course is 33 to 65 school days; learners enrol from
     1 July 2003 and graduate by the end of 2005."""
     graduates = 0

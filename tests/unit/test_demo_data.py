@@ -1,5 +1,5 @@
 """The demo's generated inputs, with no store: prices, deliveries and cash against the facts
-of FACTS.md and the shipped terms (valued by the same pure functions as the services)."""
+of public reporting and the shipped terms (valued by the same pure functions as the services)."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ def test_every_month_deploys_exactly_the_headcount() -> None:
     for profession, (first, last) in data.CONVERTED.items():
         for month in months_between(first, last):
             assert people[profession, month] == expected_headcount(profession, month), month
-    # Barrio Adentro's reported anchors (FACTS.md §3) are among the converted months.
+    # Barrio Adentro's reported anchors (public reporting) are among the converted months.
     assert people["doctor", date(2003, 4, 1)] == 58
     assert people["doctor", date(2003, 12, 1)] == 10_000
     assert people["doctor", date(2006, 6, 1)] == 12_000

@@ -1,5 +1,5 @@
 """The demo's missions as generated, with no store: org units, metadata and data values
-against the reported figures of FACTS.md §3 (the expected totals are written here from
+against the missions' reported figures (the expected totals are written here from
 the facts, not taken from the module), and checked by the same pure validation as an
 import."""
 
@@ -24,7 +24,7 @@ from convenio.periods import PeriodType, parse_period
 INPUTS: MissionsInputs = missions_inputs()
 UNITS = {row.version.uid: row.version for row in INPUTS.org_units}
 
-# FACTS.md §3
+# reported figures of the missions (Robinson, Milagro, Barrio Adentro)
 ROBINSON_TAUGHT = 1_482_543  # in two years, from 1 Jul 2003
 MILAGRO_ALL, MILAGRO_ABROAD = 3_927_406, 1_648_147  # to June 2015
 BARRIO_ADENTRO_CONSULTATIONS = 211_000_000  # by ~2006 (the demo: Apr 2003 – Dec 2005)

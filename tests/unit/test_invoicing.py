@@ -1,7 +1,8 @@
 """Valuation, the invoice split, tranche claims, delivery postings and the deliveries CSV.
 
 Every expected figure is worked by hand in the test from table A and the Petrocaribe
-terms (FACTS.md), not read back from the code under test.
+terms (the ACEC 2000 and Petrocaribe 2005/2008 agreements), not read back from the code
+under test.
 """
 
 from __future__ import annotations
@@ -319,7 +320,7 @@ AMENDED = [*PETROCARIBE[:-1], (100, 60), (150, 70)]
 
 
 def expected_percent(day: date, reference: Decimal) -> int:
-    """Table A, typed in by hand from FACTS.md (not read from the terms)."""
+    """Table A, typed in by hand from the ACEC and Petrocaribe agreements, not from the terms."""
     if day < date(2005, 6, 29):
         table = ACEC
     elif day < date(2008, 7, 1):

@@ -130,7 +130,7 @@ def account_totals(txns: Sequence[Transaction]) -> dict[str, int]:
     return totals
 
 
-# --- the worked quarter, Q4 2011 (FACTS.md) ----------------------------------------------
+# --- the worked quarter, Q4 2011 (reported) ------------------------------------------------
 
 # Oil: three monthly shipments, all short-term, 330,000,000.00 + 340,250,000.00 +
 # 332,300,000.00 = 1,002,550,000.00 (the reported quarter). Services: three monthly

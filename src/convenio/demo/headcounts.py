@@ -79,7 +79,7 @@ HEADCOUNTS: Final[Mapping[str, tuple[tuple[date, int], ...]]] = MappingProxyType
     }
 )
 """ASSUMPTION: person-months a month per profession — none before the first anchor,
-linear between anchors, flat after the last (2011 to 2015). FACTS among the anchors:
+linear between anchors, flat after the last (2011 to 2015). Reported figures among the anchors:
 Barrio Adentro's 58 doctors in April 2003, over 10,000 by December 2003 and about
 12,000 by 2006; Robinson from July 2003, Milagro from July 2004. The 2011 level is set
 so that the terms' rate cards (themselves assumptions) give the reported 425 M USD a

@@ -1,9 +1,9 @@
 """Cases: patients and learners along a pathway, stage by stage, and the pathway indicators.
 
-Two pathways (FACTS.md §3): **eye surgery** (Misión Milagro: detected → referred →
-transported → pre-op → operated → followed-up) and **literacy** (Misión Robinson,
-"Yo, sí puedo": enrolled → lesson-1 … lesson-65 → graduated). A case is at one site (an
-org unit) on one pathway; each stage happens at most once, stages may be skipped (a
+Two pathways, as the missions' public reporting describes them: **eye surgery**
+(Misión Milagro: detected → referred → transported → pre-op → operated → followed-up)
+and **literacy** (Misión Robinson, "Yo, sí puedo": enrolled → lesson-1 … lesson-65 →
+graduated). A case is at one site (an org unit) on one pathway; each stage happens at most once, stages may be skipped (a
 patient operated where they live is never transported), but a stage is never dated
 before an earlier stage of the case, and every case starts at the first stage.
 
