@@ -1,11 +1,11 @@
 """Cases: patients and learners along a pathway, stage by stage, and the pathway indicators.
 
-Two pathways, as the missions' public reporting describes them: **eye surgery**
-(Misión Milagro: detected → referred → transported → pre-op → operated → followed-up)
-and **literacy** (Misión Robinson, "Yo, sí puedo": enrolled → lesson-1 … lesson-65 →
-graduated). A case is at one site (an org unit) on one pathway; each stage happens at most once, stages may be skipped (a
-patient operated where they live is never transported), but a stage is never dated
-before an earlier stage of the case, and every case starts at the first stage.
+Two pathways, as the missions' public reporting describes them: **eye surgery** (Misión
+Milagro: detected → referred → transported → pre-op → operated → followed-up) and
+**literacy** (Misión Robinson, "Yo, sí puedo": enrolled → lesson-1 … lesson-65 → graduated).
+A case is at one site (an org unit) on one pathway; each stage happens at most once, stages
+may be skipped (a patient operated where they live is never transported), but a stage is
+never dated before an earlier stage of the case, and every case starts at the first stage.
 
 Analytics only ever see `CaseEvent`s keyed by a pseudonym; personal data (name, national
 id, date of birth) is a `Person` read from a file of its own and sealed apart
