@@ -411,6 +411,59 @@ def test_a_bad_journal_is_refused_while_another_writer_holds_the_lock(tmp_path: 
     assert "unknown.csv:2" in results[1].stderr and "VEN/nowhere/USD" in results[1].stderr
 
 
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+LOADS = {
+    "ledger open --file": ("ledger", "open", "--file"),
+    "prices load": ("prices", "load"),
+    "deliveries load": ("deliveries", "load"),
+    "payments load": ("payments", "load"),
+    "orgunits load": ("orgunits", "load"),
+    "data import": ("data", "import"),
+    "cooperants load": ("cooperants", "load"),
+    "deployments load": ("deployments", "load"),
+    "cases load": ("cases", "load"),
+}
+
+
+def test_every_loader_checks_its_file_before_it_takes_the_lock(tmp_path: Path) -> None:
+    """With another writer holding the lock and no wait at all, a malformed file of any
+    loader is refused as input (exit 2), and a good one cannot be written (exit 5): the
+    file was read and checked first, the lock taken only to write."""
+    data, raw = cli_store(tmp_path)
+    env = cli_env(data, 0)
+    terms = subprocess.run(
+        [*CLI, "terms", "load", str(EXAMPLES / "tutorial.yaml")],
+        check=False, env=env, capture_output=True, text=True, timeout=START_TIMEOUT,
+    )  # fmt: skip
+    assert terms.returncode == 0, terms.stderr
+    malformed = tmp_path / "malformed.csv"
+    malformed.write_text("no_such_column\nx\n")
+    raw.execute("BEGIN IMMEDIATE")
+    try:
+        refused = {
+            name: subprocess.run(
+                [*CLI, *args, str(malformed)],
+                check=False,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=START_TIMEOUT,
+            )
+            for name, args in LOADS.items()
+        }
+        good = subprocess.run(
+            [*CLI, "prices", "load", str(EXAMPLES / "prices.csv")],
+            check=False, env=env, capture_output=True, text=True, timeout=START_TIMEOUT,
+        )  # fmt: skip
+    finally:
+        raw.execute("ROLLBACK")
+    for name, done in refused.items():
+        assert done.returncode == 2, (name, done.stderr)
+        assert "malformed.csv" in done.stderr and "Traceback" not in done.stderr, name
+    assert good.returncode == 5, good.stderr
+    assert "another convenio process is writing to" in " ".join(good.stderr.split())
+
+
 def test_concurrent_cli_posts_all_succeed_and_the_chain_verifies(tmp_path: Path) -> None:
     data, raw = cli_store(tmp_path)
     count, writers = 2_000, 4

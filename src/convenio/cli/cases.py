@@ -43,7 +43,11 @@ def load_cases(
 
     secret = get_settings().secret_key.get_secret_value()
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         r = cases.load_cases(uow, events, people, secret, options, tell)
     console.print(
         f"cases: {r.cases_added} added; events: {r.events_added} added, {r.events_unchanged} "

@@ -60,7 +60,11 @@ def load_cooperants(
     from convenio.services import deployments
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         result = deployments.load_cooperants(uow, file, options, tell)
     _report("cooperants", result)
 
@@ -78,7 +82,11 @@ def load_deployments(
     from convenio.services import deployments
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         result = deployments.load_deployments(uow, file, options, tell)
     _report("deployments", result)
 

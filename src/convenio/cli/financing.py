@@ -61,7 +61,11 @@ def load_prices(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         result = financing.load_prices(uow, file, options, tell)
     _report("prices", result)
 
@@ -79,7 +83,11 @@ def load_deliveries(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         result = financing.load_deliveries(uow, file, options, tell)
     _report("deliveries", result, with_posted=True)
 
@@ -96,7 +104,11 @@ def load_payments(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell, open_store().unit_of_work(write=True) as uow:
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
         result = financing.load_payments(uow, file, options, tell)
     _report("payments", result)
 

@@ -46,7 +46,7 @@ def open_(
 
     with guard(errors_file):
         store = open_store()
-        with store.unit_of_work(write=True) as uow:
+        with store.unit_of_work(write=True, late_lock=True) as uow:
             if file is not None:
                 if account or unit:
                     raise InputError("give either ACCOUNT UNIT or --file, not both")

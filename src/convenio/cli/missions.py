@@ -45,7 +45,7 @@ def load_orgunits(
     options = file_options(encoding, locale, sheet)
     with guard(errors_file), progress() as tell:
         day = parse_date_option(effective, "--effective") or date.today()
-        with open_store().unit_of_work(write=True) as uow:
+        with open_store().unit_of_work(write=True, late_lock=True) as uow:
             result = missions.load_org_units(uow, file, day, options, tell)
     console.print(
         f"org units: {result.added} added, {result.changed} changed (from {day}), "
@@ -62,7 +62,7 @@ def load_metadata(
     replaced by id, nothing is removed."""
     from convenio.services import missions
 
-    with guard(errors_file), open_store().unit_of_work(write=True) as uow:
+    with guard(errors_file), open_store().unit_of_work(write=True, late_lock=True) as uow:
         result = missions.load_metadata(uow, file, file_options(encoding))
     named = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
     console.print(f"metadata: {named or 'nothing'} loaded", highlight=False)
@@ -97,7 +97,7 @@ def import_data(
     options = file_options(encoding, locale, sheet)
     with guard(errors_file), progress() as tell:
         day = parse_date_option(today, "--today")
-        with open_store().unit_of_work(write=not dry_run or bulk) as uow:
+        with open_store().unit_of_work(write=not dry_run or bulk, late_lock=not bulk) as uow:
             if bulk:
                 result = bulk_import.import_bulk(uow, file, dry_run, day, options)
             else:

@@ -97,6 +97,9 @@ def _record(
     name: str,
     people_name: str,
 ) -> CasesResult:
+    if problems:  # the files' own: refused before waiting for the write lock
+        raise refuse(sorted(problems, key=lambda p: (p.file or "", p.line or 0)), name)
+    uow.lock()
     repo = uow.cases
     refs = repo.pseudonyms({e.case for e in events} | {p.case_id for p in people})
     back = {p: c for c, p in refs.items()}

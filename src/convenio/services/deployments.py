@@ -42,7 +42,12 @@ from convenio.missions.deployments import (
     person_months,
 )
 from convenio.periods import Period, PeriodType, parse_period
-from convenio.services.financing import LoadResult, current_agreement, record_deliveries
+from convenio.services.financing import (
+    LoadResult,
+    current_agreement,
+    lock_under,
+    record_deliveries,
+)
 from convenio.services.missions import refuse
 from convenio.store import UnitOfWork
 from convenio.store.deployments_repo import ConversionRow
@@ -164,6 +169,7 @@ def _record_cooperants(
     problems.extend(check_cooperants(located, name, profession_check(agreement), parties))
     if problems:
         raise refuse(sorted(problems, key=lambda p: p.line or 0), name)
+    lock_under(uow, agreement)
     stored = uow.deployments.cooperants()
     rows = [c for _, c in located if isinstance(c, Cooperant)]
     new = [c for c in rows if c.id not in stored]
@@ -195,6 +201,9 @@ def record_deployments(
 def _record_deployments(
     uow: UnitOfWork, located: Sequence[Located], problems: list[Problem], name: str
 ) -> RegistryResult:
+    if problems:  # the file's own: refused before waiting for the write lock
+        raise refuse(sorted(problems, key=lambda p: p.line or 0), name)
+    uow.lock()
     repo = uow.deployments
     stored = {d.id: d for d in repo.deployments()}
     problems.extend(

@@ -63,6 +63,7 @@ __all__ = [
     "load_payments",
     "load_prices",
     "load_terms_file",
+    "lock_under",
     "settlement_pair_of",
     "settlement_sides",
 ]
@@ -120,6 +121,14 @@ def current_agreement(uow: UnitOfWork) -> Agreement:
     return _parsed(latest.digest, latest.text, latest.source)
 
 
+def lock_under(uow: UnitOfWork, agreement: Agreement) -> None:
+    """Take the write lock (`UnitOfWork.lock`) after a file was read under `agreement`;
+    a conflict if other terms were loaded meanwhile (the file was checked against these)."""
+    uow.lock()
+    if current_agreement(uow) is not agreement:
+        raise ConflictError("the terms changed while the file was read: load it again")
+
+
 @lru_cache(maxsize=8)
 def _parsed(digest: str, text: str, source: str) -> Agreement:
     """Terms parsed once per process and document (`Agreement` is frozen)."""
@@ -137,6 +146,7 @@ def load_prices(
         problems.extend(duplicates)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        uow.lock()
         stored = {
             (p.series, p.date): p.price for p in uow.financing.prices({p.series for p in points})
         }
@@ -214,6 +224,7 @@ def load_deliveries(
         if problems:
             raise InputError.from_problems(problems, table.name)
         lines = {delivery.delivery_id: line for line, delivery in located}
+        lock_under(uow, agreement)
         return record_deliveries(uow, agreement, [d for _, d in located], table.name, lines)
 
 
@@ -321,6 +332,7 @@ def load_payments(
         problems = table.problems(problems)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        lock_under(uow, agreement)
         return record_payments(uow, agreement, parsed, table.name)
 
 

@@ -100,7 +100,9 @@ def _now() -> datetime:
 
 
 def open_accounts(uow: UnitOfWork, declared: Sequence[LocatedAccount]) -> OpenResult:
-    """Open accounts; reopening one with the same attributes is a no-op, other ones conflict."""
+    """Open accounts; reopening one with the same attributes is a no-op, other ones conflict.
+    Takes the write lock of a late-locking unit of work."""
+    uow.lock()
     result = declare_accounts(uow, declared)
     uow.commit()
     return result

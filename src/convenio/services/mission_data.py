@@ -137,6 +137,8 @@ def import_raw_values(
 ) -> ImportResult:
     """Import parsed rows (as `import_values` does a file's), `file` naming them in
     problems; see the module docstring. `today` decides expiry."""
+    if not dry_run:
+        uow.lock()
     repo = uow.missions
     catalog = repo.catalog()
     unit_ids = repo.ids(org_units)

@@ -127,6 +127,7 @@ def load_org_unit_rows(
 ) -> OrgUnitsResult:
     """Load parsed org unit rows (as `load_org_units` does a file's), `source` naming
     them in problems; changes to known units take effect on `effective`."""
+    uow.lock()
     repo = uow.missions
     hierarchy, added, changed, problems = apply_rows(repo.hierarchy(), rows, effective, source)
     if problems:
@@ -171,6 +172,7 @@ def load_metadata_document(
 ) -> MetadataResult:
     """Add or replace the objects of a parsed metadata document (as `load_metadata` does
     a file's), all or nothing; `source` names it in problems."""
+    uow.lock()
     repo = uow.missions
     old = repo.catalog()
     catalog, problems = merge_metadata(old, document, source)

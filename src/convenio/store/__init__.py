@@ -39,8 +39,9 @@ class Store:
         if auto_migrate:
             migrate(self.engine)
 
-    def unit_of_work(self, write: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.engine, write, self.write_wait, self.on_wait)
+    def unit_of_work(self, write: bool = False, late_lock: bool = False) -> UnitOfWork:
+        """A unit of work; a writer with `late_lock` takes the write lock at `uow.lock()`."""
+        return UnitOfWork(self.engine, write, self.write_wait, self.on_wait, late_lock)
 
     def close(self) -> None:
         self.engine.dispose()

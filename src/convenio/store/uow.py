@@ -3,6 +3,11 @@
 Nothing else commits. Leaving the block without `commit()` rolls everything back, so a
 service that raises half-way leaves the store exactly as it was.
 
+A writer may take its lock late (`late_lock=True`): it reads like a reader until the
+service calls `lock()` — after parsing and checking its input, so that a large or bad file
+keeps no other writer waiting — and commits only once locked. What it read before
+`lock()` may have changed by then; the checks against stored data run after it.
+
 A writer waits for the write lock at most `write_wait` seconds: on SQLite it first tries
 briefly, then calls `on_wait` once (the CLI prints "waiting for another writer…") and
 keeps trying until the bound; on PostgreSQL the bound is the transaction's
@@ -90,30 +95,50 @@ class UnitOfWork:
         write: bool = False,
         write_wait: float = DEFAULT_WRITE_WAIT,
         on_wait: Callable[[], None] | None = None,
+        late_lock: bool = False,
     ) -> None:
         self.engine = engine
         self.write = write
+        self.locked = write and not late_lock
         self.write_wait = write_wait
         self.on_wait = on_wait
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
     def __enter__(self) -> Self:
+        self._attach(*self._opened())
+        return self
+
+    def lock(self) -> None:
+        """Take the write lock now (a late-locking writer); a no-op once it is held.
+
+        The read transaction ends and a writer's begins: re-read under the lock whatever
+        a write depends on."""
+        assert self.write, "a reader's unit of work cannot take the write lock"
+        if self.locked:
+            return
+        self.rollback()
+        self.connection.close()
+        self.locked = True
+        self._attach(*self._opened())
+
+    def _opened(self) -> tuple[Connection, RootTransaction]:
         try:
-            conn, self._tx = self._begin()
+            return self._begin()
         except DBAPIError as exc:
             raise storage_error(self.engine, exc) from exc
-        self._conn = conn
+
+    def _attach(self, conn: Connection, tx: RootTransaction) -> None:
+        self._conn, self._tx = conn, tx
         self.ledger = LedgerRepository(conn)
         self.financing = FinancingRepository(conn)
         self.missions = MissionsRepository(conn)
         self.deployments = DeploymentsRepository(conn)
         self.cases = CasesRepository(conn)
-        return self
 
     def _begin(self) -> tuple[Connection, RootTransaction]:
-        """A connection and its transaction; a writer's holds the write lock."""
-        if not self.write:
+        """A connection and its transaction; a locked writer's holds the write lock."""
+        if not self.locked:
             conn = self.engine.connect()
             return conn, self._begin_on(conn)
         if self.engine.dialect.name != "sqlite":
@@ -161,6 +186,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         assert self._tx is not None, "the unit of work is not open"
+        assert self.locked or not self.write, "a late-locking writer commits after lock()"
         try:
             self._tx.commit()
         except DBAPIError as exc:
