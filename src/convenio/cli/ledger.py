@@ -83,10 +83,14 @@ def post(
     from convenio.services import ledger as svc
 
     options = file_options(encoding, locale, sheet)
-    # Parsed and checked before the write lock is taken (`post_journal`), so concurrent
+    # Parsed and checked before the write lock is taken (`post_file`), so concurrent
     # writers wait only for each other's writes, and a bad file never waits at all.
-    with guard(errors_file), progress() as tell:
-        result = svc.post_journal(open_store(), file, options, tell)
+    with (
+        guard(errors_file),
+        progress() as tell,
+        open_store().unit_of_work(write=True, late_lock=True) as uow,
+    ):
+        result = svc.post_file(uow, file, options, tell)
     console.print(
         f"posted {result.posted} transaction(s), {result.replayed} already recorded; "
         f"chain head {result.head_seq} {result.head_hash[:16]}…",

@@ -37,7 +37,7 @@ from convenio.ledger.parse import (
     parse_json,
 )
 from convenio.ledger.validate import MAX_AMOUNT, first_bound_break
-from convenio.store import Store, UnitOfWork
+from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros, to_micros
 
 __all__ = [
@@ -53,7 +53,6 @@ __all__ = [
     "open_accounts_file",
     "post",
     "post_file",
-    "post_journal",
     "read_journal",
     "record",
     "reverse",
@@ -204,36 +203,15 @@ def post_file(
     uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
 ) -> PostResult:
     """Post every transaction of a journal file, all or nothing; `tell` hears the
-    reading (bytes) and then the posting."""
+    reading (bytes) and then the posting.
+
+    The file is parsed and every transaction checked against the stored units and
+    accounts before the write lock is taken (`uow.lock()`, for a late-locking unit of
+    work), so that a bad file is refused at once and a large one keeps no other writer
+    waiting while it is read; under the lock `record` checks again what another writer
+    may have changed meanwhile (replays, conflicts, bounds)."""
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-    if path.suffix.lower() == ".json":
-        batch = read_journal(path, scales, options, tell)
-        if tell is not None:
-            tell(f"posting {len(batch):,} transactions", 0, 0)
-        return post(uow, batch)
-    with open_table(path, options, JOURNAL_NUMERIC, tell) as table:
-        located, problems = parse_csv(table.lines, table.name, scales)
-        problems = table.problems(problems)
-        if problems:
-            raise InputError.from_problems(problems, table.name)
-        if tell is not None:
-            tell(f"posting {len(located):,} transactions", 0, 0)
-        return post(uow, located)
-
-
-def post_journal(
-    store: Store, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
-) -> PostResult:
-    """`post_file` for concurrent writers: parse and check before taking the write lock.
-
-    The units and accounts are read in a read-only unit of work; the file is parsed and
-    every transaction checked against them with no lock held, so that a bad file is
-    refused at once and a large one does not keep other writers waiting while it is
-    read. Only then does the write unit of work take the lock (waiting for it as the
-    store says) and `record` check again what may have changed meanwhile."""
-    with store.unit_of_work() as uow:
-        scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
-        specs = uow.ledger.accounts()
+    specs = uow.ledger.accounts()
     batch = read_journal(path, scales, options, tell)
     problems = [
         Problem(issue.message, item.file, line, f"{at}.{issue.field}" if at else issue.field)
@@ -245,8 +223,8 @@ def post_journal(
         raise InputError.from_problems(problems, str(path))
     if tell is not None:
         tell(f"posting {len(batch):,} transactions", 0, 0)
-    with store.unit_of_work(write=True) as uow:
-        return post(uow, batch)
+    uow.lock()
+    return post(uow, batch)
 
 
 def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = None) -> PostResult:
