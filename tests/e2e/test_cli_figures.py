@@ -14,6 +14,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -250,3 +253,21 @@ def test_missions_commands_that_find_nothing_say_why(empty: Cli) -> None:
 def test_piped_output_is_plain(cli: Cli) -> None:
     text = ok(cli("tranches", width="piped"))
     assert "\x1b[" not in text  # no colour codes in a pipe
+
+
+def test_piped_with_no_width_a_table_keeps_one_record_per_line(cli: Cli) -> None:
+    """Written to a pipe (no terminal, no COLUMNS), the console does not wrap: `tranches`
+    is a table whose every tranche is one line, whole, for grep and files."""
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(CONVENIO_DATA_DIR=str(cli.data), CONVENIO_DATABASE_URL="")
+    done = subprocess.run(
+        [sys.executable, "-c", "from convenio.cli.main import main; main()", "tranches"],
+        check=True, capture_output=True, text=True, env=env,
+    )  # fmt: skip
+    listed = json.loads(ok(cli("tranches", "--json")))
+    lines = done.stdout.splitlines()
+    assert "─" * 20 in done.stdout  # a table, not blocks
+    for tranche in listed:
+        (line,) = [x for x in lines if x.startswith(tranche["tranche"] + " ")]
+        assert grouped(int(Decimal(tranche["principal"]) * 100)) in line
+        assert tranche["debtor"] in line and tranche["method"] in line

@@ -110,11 +110,11 @@ def test_every_cell_is_printed_whole_at_any_width(width: int) -> None:
         assert cell in text
     assert "…" not in text
     if width == 200:
-        assert "┃" in text and "principal (USD)" in text  # a table; the unit in the header
+        assert "───" in text and "principal (USD)" in text  # a table; the unit in the header
         assert all(len(line) <= width for line in text.splitlines())
     else:
         # One record per block, a blank line between; each amount with its unit.
-        assert "┃" not in text
+        assert "───" not in text
         assert f"tranche:   {LONG_ID}\n" in text
         assert "principal: 112,394,511.60 USD\n" in text
         assert "\n\ntranche:   tr:D45\n" in text
@@ -122,8 +122,8 @@ def test_every_cell_is_printed_whole_at_any_width(width: int) -> None:
 
 
 def test_the_table_is_chosen_exactly_when_it_fits() -> None:
-    fits = next(w for w in range(40, 400) if "┃" in printed(w))
-    assert "┃" not in printed(fits - 1)
+    fits = next(w for w in range(40, 400) if "───" in printed(w))
+    assert "───" not in printed(fits - 1)
     text = printed(fits)
     assert max(len(line) for line in text.splitlines()) == fits
     for cell in WHOLE:
@@ -137,7 +137,7 @@ def test_prose_wraps_between_words_only() -> None:
         [["Literacy rate, aged fifteen and over", Decimal("97.50")]],
     )
     text = printed(30, prose)
-    assert "┃" in text and "97.50" in text
+    assert "───" in text and "97.50" in text
     for word in ("Literacy", "rate,", "aged", "fifteen", "over"):
         assert word in text
     assert all(len(line) <= 30 for line in text.splitlines())

@@ -30,8 +30,21 @@ __all__ = [
     "print_json",
 ]
 
-console = Console()
-err_console = Console(stderr=True)
+UNWRAPPED = 1_000_000
+"""The width of a console written to a pipe or a file with no COLUMNS: lines never wrap."""
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console as wide as the terminal (or COLUMNS); in a pipe or a file, unbounded, so
+    that a table keeps one record per line for `grep`, `sort` and spreadsheets."""
+    made = Console(stderr=stderr)
+    if not made.is_terminal and not os.environ.get("COLUMNS"):
+        made.width = UNWRAPPED
+    return made
+
+
+console = _console()
+err_console = _console(stderr=True)
 
 
 def print_json(value: Any) -> None:

@@ -26,12 +26,14 @@ from __future__ import annotations
 import csv
 import json
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import IO, Literal, NamedTuple
 
+from rich import box
 from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
@@ -303,34 +305,47 @@ def print_listing(listing: Listing, console: Console) -> None:
         say(listing.empty or "nothing found", highlight=False, markup=False, soft_wrap=True)
         return
     units = [_unit_of(i, listing.rows) for i in range(len(listing.columns))]
-    table = Table(show_header=True)
-    for i, column in enumerate(listing.columns):
-        header = f"{column.title} ({units[i]})" if units[i] else column.title
-        table.add_column(
-            header, no_wrap=not column.wrap, overflow="fold",
-            justify="right" if _right(i, listing.rows) else "left",
-        )  # fmt: skip
-    texts: list[list[Text]] = [[] for _ in listing.columns]
-    for row in listing.rows:
-        cells = [Text(human(c, with_unit=units[i] is None)) for i, c in enumerate(row)]
-        for i, text in enumerate(cells):
-            texts[i].append(text)
-        table.add_row(*cells)
-    widths = [
-        max(
-            _width(str(table.columns[i].header), column.wrap),
-            *(_width(str(t), column.wrap) for t in texts[i]),
-        )
-        for i, column in enumerate(listing.columns)
+    texts = [
+        [human(row[i], with_unit=units[i] is None) for row in listing.rows]
+        for i in range(len(listing.columns))
     ]
-    # Each column's narrowest whole width, one space of padding either side, one rule
-    # between columns: if that fits, rich never needs to cut a word to fit the rest.
-    if sum(widths) + 3 * len(widths) + 1 <= console.width:
-        say(table)
+    cells = [max(_width(t, c.wrap) for t in texts[i]) for i, c in enumerate(listing.columns)]
+    whole = [
+        f"{c.title} ({units[i]})" if units[i] else c.title for i, c in enumerate(listing.columns)
+    ]
+    # Headers on one line if the table fits so; else each wrapped between its words to
+    # its column's cells. Each column's narrowest whole width and two spaces between
+    # columns (a divider and a pad): if that fits, rich never needs to cut a word.
+    for headers in (whole, [_wrap(h, cells[i]) for i, h in enumerate(whole)]):
+        widths = [
+            max(c, *map(cell_len, h.splitlines())) for c, h in zip(cells, headers, strict=True)
+        ]
+        if sum(widths) + 2 * (len(widths) - 1) <= console.width:
+            say(_table(listing, headers, texts))
+            break
     else:
         _print_blocks(listing, console)
     for note in listing.notes:
         say(note, highlight=False, markup=False, soft_wrap=True)
+
+
+def _table(listing: Listing, headers: Sequence[str], texts: Sequence[Sequence[str]]) -> Table:
+    """The listing as a rich table: no cell wraps but between words where its column may."""
+    table = Table(box=box.SIMPLE_HEAD, padding=(0, 0, 0, 1), pad_edge=False, show_edge=False)
+    for i, column in enumerate(listing.columns):
+        table.add_column(
+            headers[i], no_wrap=not column.wrap, overflow="fold",
+            justify="right" if _right(i, listing.rows) else "left",
+        )  # fmt: skip
+    for r in range(len(listing.rows)):
+        table.add_row(*(Text(texts[i][r]) for i in range(len(texts))))
+    return table
+
+
+def _wrap(header: str, width: int) -> str:
+    """A header on as many lines as it takes to be `width` wide; words are never cut."""
+    lines = textwrap.wrap(header, width, break_long_words=False, break_on_hyphens=False)
+    return "\n".join(lines) or header
 
 
 def _width(text: str, wrap: bool) -> int:
