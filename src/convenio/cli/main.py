@@ -76,7 +76,11 @@ def _root(
 
 app.add_typer(terms.app, name="terms", rich_help_panel=SET_UP)
 app.command("parties", rich_help_panel=SET_UP)(discover.parties)
-app.command(rich_help_panel=SET_UP)(demo.demo)
+app.command(
+    rich_help_panel=SET_UP,
+    short_help="Run sixteen years of the Cuba–Venezuela agreement on the store and show "
+    "its statements, debt and missions.",
+)(demo.demo)
 app.add_typer(ledger.app, name="ledger", rich_help_panel=LEDGER)
 app.add_typer(financing.prices_app, name="prices", rich_help_panel=FINANCING)
 app.add_typer(financing.deliveries_app, name="deliveries", rich_help_panel=FINANCING)

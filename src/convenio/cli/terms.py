@@ -1,14 +1,17 @@
-"""`convenio terms …`: check an agreement's terms file."""
+"""`convenio terms …`: check an agreement's terms file and load it."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from convenio.cli.common import console, guard, open_store
 from convenio.cli.files import EncodingOpt, ErrorsFileOpt, file_options
+
+if TYPE_CHECKING:
+    from convenio.terms import Agreement
 
 app = typer.Typer(help="Agreement terms: parties, versions, pricing, financing, rate cards.")
 
@@ -26,7 +29,7 @@ def check(
         agreement, _ = financing.check_terms_file(file, file_options(encoding))
     console.print(
         f"ok: {file}: agreement {agreement.agreement.id}, {len(agreement.parties)} parties, "
-        f"{len(agreement.versions)} versions",
+        f"{_versions(agreement)}",
         highlight=False,
     )
 
@@ -45,5 +48,11 @@ def load(
         agreement, added = financing.load_terms_file(uow, file, file_options(encoding))
     state = "loaded" if added else "already current"
     console.print(
-        f"{agreement.agreement.id}: {len(agreement.versions)} versions, {state}", highlight=False
+        f"{agreement.agreement.id}: {_versions(agreement)}, {state}",
+        highlight=False,
     )
+
+
+def _versions(agreement: Agreement) -> str:
+    count = len(agreement.versions)
+    return f"{count} version" if count == 1 else f"{count} versions"
