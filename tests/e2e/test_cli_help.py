@@ -63,7 +63,7 @@ def test_help_screen_is_whole_and_plain(path: tuple[str, ...]) -> None:
         expected |= _words(getattr(param, "help", None))
     for sub in getattr(command, "commands", {}).values():
         assert (sub.help or "").strip(), f"{sub.name} has no help text"
-        expected |= _words(sub.help.split("\n\n")[0])
+        expected |= _words((sub.short_help or sub.help).split("\n\n")[0])
     cut = sorted(expected - printed)
     assert not cut, f"{' '.join(path)}: words cut or missing: {cut}\n{out}"
 
@@ -76,7 +76,8 @@ def test_help_paragraphs_have_no_hard_line_breaks(path: tuple[str, ...]) -> None
     lines = [" ".join(line.translate(BOX).split()) for line in _help(path, 2000).splitlines()]
     paragraphs = [Text.from_markup(p).plain for p in (command.help or "").split("\n\n")]
     for sub in getattr(command, "commands", {}).values():
-        paragraphs.append(Text.from_markup((sub.help or "").split("\n\n")[0]).plain)
+        summary = sub.short_help or sub.help or ""
+        paragraphs.append(Text.from_markup(summary.split("\n\n")[0]).plain)
     for paragraph in paragraphs:
         flat = " ".join(paragraph.split())
         assert any(flat in line for line in lines), (path, flat)
