@@ -40,6 +40,7 @@ def expanded_size(root: Node | None) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
+        sizes[id(node)] = cap  # an alias back into its own anchor: a cycle, refused
         total = 1
         if isinstance(node, SequenceNode):
             for item in node.value:

@@ -123,6 +123,14 @@ def test_an_alias_bomb_is_refused_before_any_walk() -> None:
     assert document is None and "aliases expand" in problems[0].message
 
 
+@pytest.mark.parametrize("text", ["a: &x [1, *x]\n", "a: &x {k: *x}\n", "a: &x [[[*x]]]\n"])
+def test_an_alias_into_its_own_anchor_is_refused_not_walked_forever(text: str) -> None:
+    with pytest.raises(InputError, match="aliases expand the document beyond"):
+        parse_terms(text, "t.yaml")
+    document, problems = parse_metadata(text, "m.yaml")
+    assert document is None and "aliases expand" in problems[0].message
+
+
 def test_expanded_size_counts_every_alias_followed_without_walking_them() -> None:
     loader = TermsYamlLoader(billion_laughs(levels=3, width=3))
     loader._aliases = False  # read the tree without the bound to measure it
