@@ -4,6 +4,7 @@ located errors, the ';' hint, .xlsx cells and their coordinates, long fields."""
 from __future__ import annotations
 
 import csv
+import zipfile
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -259,3 +260,26 @@ def test_an_unknown_sheet_lists_the_sheets(tmp_path: Path) -> None:
     (tmp_path / "fake.xlsx").write_text("a,b\n")
     with pytest.raises(InputError, match=r"not an \.xlsx workbook"):
         rows_of(tmp_path / "fake.xlsx")
+
+
+def _damage(book: Path, member: str, keep: float) -> Path:
+    """A copy of `book` whose `member` is cut after `keep` of its bytes."""
+    out = book.with_name(f"cut-{book.name}")
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, data[: int(len(data) * keep)] if info.filename == member else data)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("member", "keep"),
+    [("xl/worksheets/sheet2.xml", 0.6), ("xl/worksheets/sheet2.xml", 0.0),
+     ("xl/workbook.xml", 0.5), ("xl/styles.xml", 0.3)],
+)  # fmt: skip
+def test_a_damaged_workbook_is_refused_as_input(tmp_path: Path, member: str, keep: float) -> None:
+    """A workbook cut half-way (a sheet, the book, its styles) is bad input naming the
+    file, never openpyxl's or the XML parser's exception."""
+    _book(tmp_path / "p.xlsx")
+    with pytest.raises(InputError, match=r"cut-p\.xlsx.*not (an|a readable) \.xlsx"):
+        rows_of(_damage(tmp_path / "p.xlsx", member, keep), FileOptions(sheet="Pagos"))

@@ -11,7 +11,6 @@ boolean ``true``/``false``, an empty cell ''.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -64,8 +63,8 @@ def sheet_rows(path: Path, sheet: str | None) -> tuple[str, int, Iterator[tuple[
         book = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise InputError(f"{path}: not an .xlsx workbook ({exc})") from exc
+    except Exception as exc:  # openpyxl on a damaged file: zip, XML, any of its own errors
+        raise InputError(f"{path}: not an .xlsx workbook ({_why(exc)})") from exc
     names: list[str] = list(book.sheetnames)
     if sheet is None:
         sheet = names[0]
@@ -79,23 +78,43 @@ def sheet_rows(path: Path, sheet: str | None) -> tuple[str, int, Iterator[tuple[
                 )
             ],
         )
-    worksheet = book[sheet]
-    total = worksheet.max_row if isinstance(worksheet.max_row, int) else 0
+    try:
+        worksheet = book[sheet]
+        total = worksheet.max_row if isinstance(worksheet.max_row, int) else 0
+    except Exception as exc:
+        book.close()
+        raise _damaged(path, sheet, exc) from exc
 
     def rows() -> Iterator[tuple[int, list[Any]]]:
         try:
-            expected = 1
-            for row in worksheet.iter_rows():
-                values = [c.value for c in row]
-                number = next((c.row for c in row if c.value is not None), expected)
-                while expected < number:  # rows absent from the file are empty
-                    yield expected, []
-                    expected += 1
-                while values and (values[-1] is None or values[-1] == ""):
-                    values.pop()
-                yield number, values
-                expected = number + 1
+            yield from _rows(worksheet)
+        except Exception as exc:  # a sheet's XML cut or malformed half-way
+            raise _damaged(path, sheet, exc) from exc
         finally:
             book.close()
 
     return sheet, total, rows()
+
+
+def _why(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def _damaged(path: Path, sheet: str, exc: BaseException) -> InputError:
+    return InputError(f"{path}[{sheet}]: not a readable .xlsx sheet ({_why(exc)})")
+
+
+def _rows(worksheet: Any) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, cell values) from row 1, absent rows as empty ones, trailing empty
+    cells dropped."""
+    expected = 1
+    for row in worksheet.iter_rows():
+        values = [c.value for c in row]
+        number = next((c.row for c in row if c.value is not None), expected)
+        while expected < number:  # rows absent from the file are empty
+            yield expected, []
+            expected += 1
+        while values and (values[-1] is None or values[-1] == ""):
+            values.pop()
+        yield number, values
+        expected = number + 1
