@@ -75,9 +75,19 @@ def ledger(run: Run, tmp_path: Path) -> Run:
 
 def test_init_creates_the_embedded_store(run: Run, tmp_path: Path) -> None:
     out = ok(run("init"))
-    assert one_line(out) == f"store ready at {tmp_path / 'data'}: 0 accounts, 0 transactions"
-    assert (tmp_path / "data" / "convenio.db").is_file()
+    db = tmp_path / "data" / "convenio.db"
+    assert one_line(out) == f"store ready at {db}: 0 accounts, 0 transactions"
+    assert db.is_file()
     assert "0 accounts" in ok(run("init"))
+
+
+def test_a_store_is_named_without_its_password() -> None:
+    from sqlalchemy import create_engine
+
+    from convenio.store import store_name
+
+    engine = create_engine("postgresql+psycopg://treasury:s3cret@db.example/convenio")
+    assert store_name(engine) == "postgresql+psycopg://treasury:***@db.example/convenio"
 
 
 def test_open_one_account_with_kind_and_floor(run: Run) -> None:

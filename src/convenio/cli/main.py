@@ -111,16 +111,14 @@ missions.metadata_app.command("data-sets")(discover.data_sets)
 @app.command(rich_help_panel=SET_UP)
 def init() -> None:
     """Create the store (or bring its schema up to date) and say where it is."""
-    from convenio.settings import get_settings
+    from convenio.store import store_name
 
     with guard():
         store = open_store()
         with store.unit_of_work() as uow:
             counts = uow.ledger.counts()
-    settings = get_settings()
-    where = settings.store_url if not settings.is_embedded else str(settings.data_dir)
     console.print(
-        f"store ready at {where}: {counts['accounts']} accounts, "
+        f"store ready at {store_name(store.engine)}: {counts['accounts']} accounts, "
         f"{counts['transactions']} transactions",
         highlight=False,
     )

@@ -15,11 +15,19 @@ from convenio.store import (
     financing_tables,  # noqa: F401  (registers its tables)
     missions_tables,  # noqa: F401  (registers its tables)
 )
-from convenio.store.engine import head_revision, migrate, open_engine
+from convenio.store.engine import head_revision, migrate, open_engine, store_name
 from convenio.store.ledger_repo import Head, LedgerRepository
 from convenio.store.uow import DEFAULT_WRITE_WAIT, UnitOfWork
 
-__all__ = ["Head", "LedgerRepository", "Store", "UnitOfWork", "head_revision", "migrate"]
+__all__ = [
+    "Head",
+    "LedgerRepository",
+    "Store",
+    "UnitOfWork",
+    "head_revision",
+    "migrate",
+    "store_name",
+]
 
 
 class Store:

@@ -29,6 +29,7 @@ __all__ = [
     "migrate",
     "open_engine",
     "revision_of",
+    "store_name",
 ]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -98,6 +99,13 @@ def open_engine(url: str, create_dir: bool = True) -> Engine:
     return engine
 
 
+def store_name(engine: Engine) -> str:
+    """The store as a person would name it: the SQLite file, or the URL without password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
 def revision_of(conn: Connection) -> str | None:
     """The schema revision the store is at, or None for an empty database."""
     if not inspect(conn).has_table("alembic_version"):
@@ -118,6 +126,5 @@ def migrate(engine: Engine) -> str:
             with conn.begin():
                 command.upgrade(alembic_config(conn), "head")
     except DBAPIError as exc:  # locked, unreadable, or not a database at all
-        where = engine.url.render_as_string(hide_password=True)
-        raise StorageError(f"cannot open the store at {where}: {exc.orig}") from exc
+        raise StorageError(f"cannot open the store at {store_name(engine)}: {exc.orig}") from exc
     return HEAD_REVISION

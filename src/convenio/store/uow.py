@@ -30,12 +30,12 @@ from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 from convenio.errors import StorageError
 from convenio.store.cases_repo import CasesRepository
 from convenio.store.deployments_repo import DeploymentsRepository
-from convenio.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE
+from convenio.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE, store_name
 from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
 from convenio.store.missions_repo import MissionsRepository
 
-__all__ = ["DEFAULT_WRITE_WAIT", "UnitOfWork", "is_locked", "store_name"]
+__all__ = ["DEFAULT_WRITE_WAIT", "UnitOfWork", "is_locked"]
 
 DEFAULT_WRITE_WAIT = 60.0
 """Seconds a writer waits for another writer's lock (``CONVENIO_WRITE_WAIT``)."""
@@ -55,13 +55,6 @@ def is_locked(exc: BaseException) -> bool:
             "lock_timeout",
         )
     )
-
-
-def store_name(engine: Engine) -> str:
-    """The store as a person would name it: the SQLite file, or the URL without password."""
-    if engine.dialect.name == "sqlite" and engine.url.database:
-        return engine.url.database
-    return engine.url.render_as_string(hide_password=True)
 
 
 def _unusable(exc: BaseException | None) -> bool:
