@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Final
 
 import platformdirs
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from convenio.errors import InputError, Problem
 
 __all__ = ["SETTINGS_TABLE", "Settings", "get_settings"]
 
@@ -40,9 +42,10 @@ class Settings(BaseSettings):
         ),
     )
 
-    write_wait: int = Field(
-        default=60,
+    write_wait: float = Field(
+        default=60.0,
         ge=0,
+        allow_inf_nan=False,
         description=(
             "Seconds a write waits for another convenio process writing to the same store "
             "(saying so once) before giving up with exit 5."
@@ -84,5 +87,16 @@ SETTINGS_TABLE: Final[tuple[tuple[str, str], ...]] = tuple(
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process (read once)."""
-    return Settings()
+    """The settings of this process (read once); a value the environment gives wrong is
+    an `InputError` naming its variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                f"{error['msg']} (given {error.get('input')!r})",
+                field=f"CONVENIO_{'_'.join(map(str, error['loc'])).upper()}",
+            )
+            for error in exc.errors()
+        ]
+        raise InputError.from_problems(problems, "settings") from None

@@ -257,3 +257,16 @@ def test_main_lets_the_commands_exit_codes_through(
         entry.main()
     assert caught.value.code == 2
     assert "internal error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [("CONVENIO_WRITE_WAIT", "inf", "finite"), ("CONVENIO_WRITE_WAIT", "soon", "valid number")],
+)
+def test_a_setting_given_wrong_is_refused_naming_its_variable(
+    run: Run, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, says: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+    for command in (("tranches",), ("demo", "--json")):
+        err = refused(run(*command))
+        assert f"{variable}:" in err and says in err and repr(value) in err

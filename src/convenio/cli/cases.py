@@ -41,13 +41,13 @@ def load_cases(
     from convenio.services import cases
     from convenio.settings import get_settings
 
-    secret = get_settings().secret_key.get_secret_value()
     options = file_options(encoding, locale, sheet)
     with (
         guard(errors_file),
         progress() as tell,
         open_store().unit_of_work(write=True, late_lock=True) as uow,
     ):
+        secret = get_settings().secret_key.get_secret_value()
         r = cases.load_cases(uow, events, people, secret, options, tell)
     console.print(
         f"cases: {r.cases_added} added; events: {r.events_added} added, {r.events_unchanged} "

@@ -32,8 +32,8 @@ def demo(
     from convenio.demo.run import run_demo
     from convenio.settings import get_settings
 
-    secret = get_settings().secret_key.get_secret_value()
     with guard(), progress() as tell:
+        secret = get_settings().secret_key.get_secret_value()
         summary = run_demo(open_store(), tell, secret)
     if as_json:
         print_json(summary.to_dict())

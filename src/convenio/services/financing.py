@@ -125,7 +125,7 @@ def lock_under(uow: UnitOfWork, agreement: Agreement) -> None:
     """Take the write lock (`UnitOfWork.lock`) after a file was read under `agreement`;
     a conflict if other terms were loaded meanwhile (the file was checked against these)."""
     uow.lock()
-    if current_agreement(uow) is not agreement:
+    if current_agreement(uow) != agreement:  # equal values, whether or not parsed again
         raise ConflictError("the terms changed while the file was read: load it again")
 
 
