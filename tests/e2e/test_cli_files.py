@@ -346,6 +346,12 @@ def test_fifty_problems_on_screen_and_all_of_them_in_the_errors_file(financed: C
     assert all("2024-13-01" in r["message"] for r in written)
     assert not [n for n in os.listdir(financed.folder / "out") if n != "errors.csv"]
 
+    (financed.folder / "blocked").write_text("a file where a folder would be")
+    result = financed("payments", "load", "bad.csv", "--errors-file", "blocked/errors.csv")
+    assert result.exit_code == 2  # the load's own error; the file's failure is a note
+    assert "note: --errors-file blocked/errors.csv: cannot write there" in result.stderr
+    assert f"… and {bad - 50} more (all of them: --errors-file F.csv)" in result.stderr
+
 
 def test_a_field_over_the_csv_modules_limit_is_read(financed: Convenio) -> None:
     reference = "r" * 131_073

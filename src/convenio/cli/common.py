@@ -6,7 +6,6 @@ import csv
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -81,30 +80,21 @@ def fail(error: ConvenioError, errors_file: Path | None = None) -> NoReturn:
 
 
 def _write_problems(path: Path, problems: Sequence[Problem]) -> bool:
-    """Every problem as CSV, through a temporary file renamed into place (never half
-    written); False, with a note on stderr, if it cannot be written."""
-    tmp: str | None = None
+    """Every problem as CSV, through `atomic_output` (never half written); False, with a
+    note on stderr, if it cannot be written."""
+    from convenio.cli.outputs import atomic_output
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+        with atomic_output(path, "--errors-file") as out:
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(("file", "line", "field", "message"))
             writer.writerows(
                 (p.file or "", "" if p.line is None else p.line, p.field or "", p.message)
                 for p in problems
             )
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        err_console.print(
-            f"[yellow]note:[/] --errors-file {path}: cannot write: {exc.strerror or exc}",
-            highlight=False,
-        )
+    except InputError as error:
+        err_console.print(f"note: {error}", highlight=False, markup=False)
         return False
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
     return True
 
 

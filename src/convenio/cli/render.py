@@ -39,6 +39,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from convenio.units import AmountError, format_minor, parse_minor
+
 __all__ = [
     "Amount",
     "Cell",
@@ -72,13 +74,11 @@ class Amount(NamedTuple):
     def of(cls, text: str, unit: str = "") -> Amount:
         """The amount of exact decimal text whose decimals are the unit's scale, as the
         services write it (``"108980000.00"``, ``"-1.500"``): read back, never rounded."""
-        whole, _, frac = text.strip().partition(".")
-        digits = whole.lstrip("+-")
-        plain_frac = not frac or (frac.isascii() and frac.isdecimal())
-        if not (digits.isascii() and digits.isdecimal() and plain_frac):
-            raise ValueError(f"{text!r} is not a plain decimal amount")
-        sign = -1 if whole.startswith("-") else 1
-        return cls(sign * int(digits + frac), len(frac), unit)
+        scale = len(text.strip().partition(".")[2])
+        try:
+            return cls(parse_minor(text.strip(), scale), scale, unit)
+        except AmountError as exc:
+            raise ValueError(f"{text!r} is not a plain decimal amount") from exc
 
 
 class Rate(NamedTuple):
@@ -93,21 +93,13 @@ Format = Literal["table", "json", "csv"]
 
 def plain_amount(minor: int, scale: int) -> str:
     """The exact decimal text of an amount, no separators: ``112394511.65``."""
-    sign = "-" if minor < 0 else ""
-    digits = str(abs(minor))
-    if not scale:
-        return sign + digits
-    digits = digits.zfill(scale + 1)
-    return f"{sign}{digits[:-scale]}.{digits[-scale:]}"
+    return format_minor(minor, scale)
 
 
 def format_amount(minor: int, scale: int, unit: str = "") -> str:
     """An amount for people: thousands separated, every decimal of the unit, the unit
     after it (``112,394,511.65 USD``, ``1,234.500 bbl``, ``-0.05 USD``)."""
-    text = plain_amount(minor, scale)
-    sign = "-" if text.startswith("-") else ""
-    whole, dot, frac = text.lstrip("-").partition(".")
-    grouped = f"{sign}{int(whole):,}{dot}{frac}"
+    grouped = format_minor(minor, scale, grouping=True)
     return f"{grouped} {unit}" if unit else grouped
 
 
