@@ -20,6 +20,7 @@ from convenio.cli.render import (
     output_format,
     plain_amount,
 )
+from convenio.missions.deployments import PERSON_MONTH_SCALE
 
 if TYPE_CHECKING:
     from convenio.services.deployments import RegistryResult
@@ -144,7 +145,7 @@ def from_deployments(
                         "supplier": d.supplier,
                         "recipient": d.recipient,
                         "item": d.item,
-                        "quantity": plain_amount(d.quantity, 2),
+                        "quantity": plain_amount(d.quantity, PERSON_MONTH_SCALE),
                         "unit": d.unit,
                     }
                     for d in result.deliveries
@@ -161,7 +162,8 @@ def from_deployments(
     )
     for d in result.deliveries:
         console.print(
-            f"  {d.delivery_id}: {format_amount(d.quantity, 2, d.unit)} of {d.item}, "
+            f"  {d.delivery_id}: {format_amount(d.quantity, PERSON_MONTH_SCALE, d.unit)} of "
+            f"{d.item}, "
             f"{d.supplier} → {d.recipient}, {d.date.isoformat()}",
             highlight=False,
         )

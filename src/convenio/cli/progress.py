@@ -10,17 +10,15 @@ A `total` of 0 or less means "not known yet" and shows a moving bar without an e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.progress import Progress, TaskID
 
 from convenio.cli.common import err_console
+from convenio.files import Tell
 
-__all__ = ["Tell", "progress"]
-
-Tell = Callable[[str, int, int], None]
-"""`tell(stage, done, total)`: a stage name, the units done so far, the units in all."""
+__all__ = ["progress"]
 
 
 @contextmanager

@@ -36,6 +36,7 @@ from convenio.demo.run_pathways import (
     load_deployments,
 )
 from convenio.examples import EXAMPLES
+from convenio.files import Tell
 from convenio.financing import PRICE_COLUMNS, Delivery
 from convenio.periods import Period, PeriodType, period_of, periods_between
 from convenio.services.financing import (
@@ -49,14 +50,10 @@ from convenio.store import Store, UnitOfWork
 from convenio.terms import ItemKind
 from convenio.units import format_minor
 
-__all__ = ["TERMS", "DemoSummary", "Progress", "QuarterFigures", "YearEnd", "run_demo"]
+__all__ = ["TERMS", "DemoSummary", "QuarterFigures", "YearEnd", "run_demo"]
 
 TERMS: Final = EXAMPLES / "cuba-venezuela.yaml"
 """The shipped terms the demo runs under."""
-
-
-Progress = Callable[[str, int, int], None]
-"""Told what the demo is doing: a stage, steps done and the steps of the stage."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +179,7 @@ def _load_prices(uow: UnitOfWork, inputs: DemoInputs) -> int:
         return load_prices(uow, path).added
 
 
-def run_demo(store: Store, progress: Progress | None = None, secret: str = "") -> DemoSummary:
+def run_demo(store: Store, progress: Tell | None = None, secret: str = "") -> DemoSummary:
     """Load the demo into `store` (idempotently), settle every quarter, and summarise;
     with `secret` (``CONVENIO_SECRET_KEY``) the cases' made-up personal data is sealed
     under it, without one the cases are events only."""

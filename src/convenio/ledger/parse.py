@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple, TextIO
@@ -38,9 +38,6 @@ __all__ = [
 
 CSV_COLUMNS = ("txn_id", "date", "account", "amount", "unit", "description")
 CSV_OPTIONAL = ("kind", "source")
-PROGRESS_EVERY = 10_000
-
-Progress = Callable[[int], None]
 
 
 class Located(NamedTuple):
@@ -97,7 +94,6 @@ def parse_csv(
     stream: Iterable[str],
     name: str,
     scales: Mapping[str, int],
-    progress: Progress | None = None,
 ) -> tuple[list[Located], list[Problem]]:
     """Parse a CSV journal; `scales` gives each known unit's number of decimals."""
     problems: list[Problem] = []
@@ -125,8 +121,6 @@ def parse_csv(
     pending: dict[str, _Pending] = {}
     for row in reader:
         line = reader.line_num
-        if progress is not None and line % PROGRESS_EVERY == 0:
-            progress(PROGRESS_EVERY)
         if len(row) != width:
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -58,8 +58,6 @@ __all__ = [
     "reverse",
     "verify",
 ]
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -227,12 +225,10 @@ def post_file(
     return post(uow, batch)
 
 
-def post(uow: UnitOfWork, batch: Sequence[Located], progress: Progress | None = None) -> PostResult:
+def post(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
     """Record a batch of transactions atomically, in order, extending the hash chain."""
     result = record(uow, batch)
     uow.commit()
-    if progress is not None:
-        progress(0)
     return result
 
 

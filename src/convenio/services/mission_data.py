@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Literal, TextIO
 
 from convenio.errors import InputError
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
@@ -54,7 +54,6 @@ __all__ = [
     "export_values",
     "import_raw_values",
     "import_values",
-    "read_values",
 ]
 
 ExportFormat = Literal["csv", "dhis2-json"]
@@ -91,21 +90,6 @@ def _is_json(path: Path) -> bool:
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"["))
 
 
-def read_values(
-    path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
-) -> tuple[list[RawValue], list[Any]]:
-    """The rows of a data values file: JSON if it is named ``*.json`` or starts with
-    ``{``, otherwise CSV or .xlsx; problems located in the file as the person sees it."""
-    if _is_json(path):
-        return parse_json(read_text(path, options), str(path))
-    with open_table(path, options, VALUE_NUMERIC, tell) as table:
-        raws, problems = parse_csv(table.lines, table.name)
-        problems = table.problems(problems)
-        if problems:
-            raise refuse(problems, table.name)
-    return raws, []
-
-
 def import_values(
     uow: UnitOfWork,
     path: Path,
@@ -116,7 +100,7 @@ def import_values(
 ) -> ImportResult:
     """Import a data values file; see the module docstring. `today` decides expiry."""
     if _is_json(path):
-        raws, problems = read_values(path, options)
+        raws, problems = parse_json(read_text(path, options), str(path))
         if problems:
             raise refuse(problems, str(path))
         return import_raw_values(uow, raws, str(path), dry_run, today)
