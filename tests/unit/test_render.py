@@ -16,6 +16,7 @@ from rich.console import Console
 
 from convenio.cli.render import (
     Amount,
+    Cell,
     Column,
     Listing,
     Rate,
@@ -183,3 +184,35 @@ def test_cells_for_people() -> None:
     assert human(Decimal("1234.50")) == "1,234.50"
     assert human(Amount(150, 2, "person-month")) == "1.50 person-month"
     assert human(Amount(150, 2, "USD"), with_unit=False) == "1.50"
+
+
+_IDS = st.text(st.characters(min_codepoint=33, max_codepoint=126), max_size=12)
+_CELLS = st.one_of(
+    st.none(),
+    _IDS,
+    st.integers(-(10**15), 10**15),
+    st.builds(Amount, st.integers(-(10**15), 10**15), st.integers(0, 3), st.just("USD")),
+)
+
+
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(
+            st.lists(st.tuples(_IDS.filter(bool), st.booleans()), min_size=n, max_size=n),
+            st.lists(st.lists(_CELLS, min_size=n, max_size=n), max_size=5),
+        )
+    ),
+    st.integers(1, 120),
+)
+def test_any_listing_prints_whole_at_any_width(
+    shape: tuple[list[tuple[str, bool]], list[list[Cell]]], width: int
+) -> None:
+    """Whatever the cells (empty ones, a column of nothing but empties) and the width,
+    printing never fails and every cell that may not wrap appears whole."""
+    heads, rows = shape
+    columns = [Column(f"c{i}", title, wrap=wrap) for i, (title, wrap) in enumerate(heads)]
+    text = printed(width, Listing("t", columns, rows))
+    for row in rows:
+        for column, cell in zip(columns, row, strict=True):
+            if cell is not None and not column.wrap:
+                assert human(cell, with_unit=False) in text
