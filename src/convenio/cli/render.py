@@ -336,9 +336,7 @@ def _table(listing: Listing, headers: Sequence[str], texts: Sequence[Sequence[st
 
 def _wrap(header: str, width: int) -> str:
     """A header on as many lines as it takes to be `width` wide; words are never cut."""
-    lines = textwrap.wrap(
-        header, max(width, 1), break_long_words=False, break_on_hyphens=False
-    )
+    lines = textwrap.wrap(header, max(width, 1), break_long_words=False, break_on_hyphens=False)
     return "\n".join(lines) or header
 
 

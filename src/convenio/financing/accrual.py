@@ -35,8 +35,9 @@ from convenio.financing.daycount import (
     round_minor,
     year_fraction,
 )
+from convenio.financing.late import Reduction, late_interest_through
 from convenio.financing.schedules import GraceInterest, InterestBasis, Schedule
-from convenio.financing.tranches import Tranche, financing_day_count
+from convenio.financing.tranches import Tranche
 from convenio.ledger import AccountSpec, Posting, Transaction
 from convenio.terms import LateInterest, ShortTerm
 
@@ -227,25 +228,13 @@ def accrue_through(
 def late_interest(
     claim: Claim, on: date, terms: ShortTerm | LateInterest | None, outstanding: int | None = None
 ) -> int:
-    """Late interest, in minor units, on `claim` (a short-term part) unpaid until `on`
-    (the day it is paid, or the day of the statement).
-
-    Interest runs at the terms' yearly rate, by their day count, from `after_days` days
-    after the claim's invoice date (`Claim.issued`; Petrocaribe, Belize: 2 % a year after
-    day 30 of the invoice) to `on` (excluded), on `outstanding` (default: the whole
-    claim), rounded once. 0 when the terms charge no late interest or `on` is not past
-    that day. The rule is docs/financing.md's "Late interest"; `convenio accrue` charges
-    it month by month with `convenio.financing.late.late_charges`.
-    """
+    """Late interest, in minor units, on `claim` (a short-term part) with `outstanding`
+    (default: the whole claim) unpaid until `on` (excluded: the day it is paid, or the
+    day of a statement) — the one-payment case of `late.late_interest_through`, which
+    holds the rule (docs/financing.md, "Late interest"). 0 when the terms charge none."""
     rule = terms.late_interest if isinstance(terms, ShortTerm) else terms
-    if rule is None:
-        return 0
-    starts = claim.issued + timedelta(days=rule.after_days)
-    if on <= starts:
-        return 0
-    amount = claim.amount if outstanding is None else outstanding
-    convention = financing_day_count(rule.day_count.value, "late_interest.day_count")
-    return accrue(amount, rule.rate, starts, on, convention)
+    paid = [] if outstanding is None else [Reduction(claim.issued, claim.amount - outstanding)]
+    return late_interest_through(claim, rule, paid, on - timedelta(days=1))
 
 
 def _legs(accrual: Accrual) -> list[tuple[AccountSpec, int]]:

@@ -6,7 +6,9 @@ exact up to a single rounding, to the nearest minor unit, at the very end: a day
 count is kept as an exact ratio of integers (days over a year basis) and the interest
 ``principal × rate × days / basis`` is divided once, in `DECIMAL_CONTEXT`, then rounded
 with `ROUNDING` (half to even). Tranche schedules (`convenio.financing.schedules`) and
-month-end accruals both go through `accrue` and `round_minor`, so they round alike.
+month-end accruals both go through `accrue` and `round_minor`, late interest (summed
+exactly over the stretches between payments) through `day_ratio` and `round_fraction`:
+all round alike.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from decimal import (
     localcontext,
 )
 from enum import StrEnum
+from fractions import Fraction
 from typing import Final
 
 from convenio.errors import InputError, Problem
@@ -34,6 +37,8 @@ __all__ = [
     "accrue",
     "add_months",
     "check_rate",
+    "day_ratio",
+    "round_fraction",
     "round_minor",
     "year_fraction",
 ]
@@ -123,7 +128,7 @@ def _thirty_e_360_days(start: date, end: date) -> int:
     return 360 * (end.year - start.year) + 30 * (end.month - start.month) + (d2 - d1)
 
 
-def _ratio(start: date, end: date, convention: DayCount) -> tuple[int, int]:
+def day_ratio(start: date, end: date, convention: DayCount) -> tuple[int, int]:
     """The year fraction from `start` to `end` as an exact (numerator, denominator)."""
     match convention:
         case DayCount.THIRTY_E_360:
@@ -157,9 +162,15 @@ def year_fraction(start: date, end: date, convention: DayCount) -> Decimal:
     significant digits of `DECIMAL_CONTEXT`. Raises `InputError` if `end` < `start`.
     """
     _check_dates(start, end)
-    numerator, denominator = _ratio(start, end, DayCount(convention))
+    numerator, denominator = day_ratio(start, end, DayCount(convention))
     with localcontext(DECIMAL_CONTEXT):
         return Decimal(numerator) / Decimal(denominator)
+
+
+def round_fraction(value: Fraction) -> int:
+    """`round_minor` for an exact `Fraction` of minor units: the same rule, half to even
+    (which is what `Fraction.__round__` does)."""
+    return round(value)
 
 
 def round_minor(value: Decimal) -> int:
@@ -185,7 +196,7 @@ def accrue(
         raise _invalid("principal", f"must not be negative, got {principal_minor}")
     check_rate(rate)
     _check_dates(start, end)
-    numerator, denominator = _ratio(start, end, DayCount(convention))
+    numerator, denominator = day_ratio(start, end, DayCount(convention))
     with localcontext(DECIMAL_CONTEXT):
         exact = Decimal(principal_minor) * rate * Decimal(numerator) / Decimal(denominator)
     return round_minor(exact)

@@ -29,7 +29,7 @@ from convenio.financing.accounts import (
     payable_account,
 )
 from convenio.financing.claims import Claim, ClaimType
-from convenio.financing.daycount import _ratio, add_months, check_rate
+from convenio.financing.daycount import add_months, check_rate, day_ratio, round_fraction
 from convenio.financing.tranches import financing_day_count
 from convenio.ledger import AccountSpec, Posting, Transaction
 from convenio.terms import LateInterest
@@ -105,12 +105,12 @@ def _exact(
     cursor = start
     for day in sorted({r.day for r in reductions if start < r.day < end}):
         if outstanding > 0:
-            numerator, denominator = _ratio(cursor, day, convention)
+            numerator, denominator = day_ratio(cursor, day, convention)
             total += Fraction(outstanding * numerator, denominator)
         outstanding -= sum(r.amount for r in reductions if r.day == day)
         cursor = day
     if outstanding > 0:
-        numerator, denominator = _ratio(cursor, end, convention)
+        numerator, denominator = day_ratio(cursor, end, convention)
         total += Fraction(outstanding * numerator, denominator)
     return total * Fraction(rule.rate)
 
@@ -125,7 +125,7 @@ def late_interest_through(
         return 0
     if sum(r.amount for r in reductions) > claim.amount or any(r.amount < 0 for r in reductions):
         raise ValueError(f"claim {claim.id}: reductions beyond its amount {claim.amount}")
-    return round(_exact(claim, rule, reductions, last + timedelta(days=1)))
+    return round_fraction(_exact(claim, rule, reductions, last + timedelta(days=1)))
 
 
 def _month_ends(first: date, last: date) -> Iterator[date]:
