@@ -38,7 +38,8 @@ def open_(
     sheet: SheetOpt = None,
     errors_file: ErrorsFileOpt = None,
 ) -> None:
-    """Open one account, or every account of a CSV file (reopening the same is a no-op)."""
+    """Open one account, or every account of a CSV or .xlsx file (reopening the same is a
+    no-op)."""
     from convenio.ledger import AccountKind, AccountSpec
     from convenio.ledger.parse import LocatedAccount, parse_bound
     from convenio.services import ledger as svc

@@ -277,9 +277,10 @@ def print_listing(listing: Listing, console: Console) -> None:
     """Print a listing for people: its title, then a table if it fits the console's width,
     else one record per block (``key: value`` lines, a blank line between records).
 
-    No cell is ever cut or given an ellipsis: columns do not wrap, and a table wider than
-    the console is never squeezed but printed as blocks, whose lines the terminal may
-    wrap but never truncate.
+    No cell is ever cut or given an ellipsis: only prose columns (`Column.wrap`) wrap, and
+    only between words; headers wrap between theirs when that makes the table fit; a
+    table still wider than the console is never squeezed but printed as blocks, whose
+    lines the terminal may wrap but never truncate.
     """
     shown = [i for i, c in enumerate(listing.columns) if c.people]
     if len(shown) < len(listing.columns):
