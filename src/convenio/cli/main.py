@@ -18,6 +18,7 @@ from convenio.cli import (
     missions,
     settlement,
     terms,
+    terms_show,
 )
 from convenio.cli.common import console, guard, open_store
 from convenio.cli.helpscreen import ConvenioGroup
@@ -99,7 +100,7 @@ app.add_typer(cases.cases_app, name="cases", rich_help_panel=MISSIONS)
 app.add_typer(analytics.analytics_app, name="analytics", rich_help_panel=REPORTS)
 
 # Discovery: each list beside the load it lists.
-terms.app.command("show")(discover.terms_show)
+terms.app.command("show")(terms_show.terms_show)
 ledger.app.command("accounts")(discover.accounts)
 missions.orgunits_app.command("list")(discover.orgunits)
 missions.metadata_app.command("elements")(discover.elements)
