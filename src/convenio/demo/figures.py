@@ -21,17 +21,13 @@ from convenio.periods import Period, PeriodType, period_of
 from convenio.services import ledger
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import RunRow
-from convenio.terms import ItemKind
+from convenio.terms import ItemKind, state_of
 from convenio.units import parse_minor
 
 __all__ = ["QuarterFigures", "YearEnd", "quarter_figures", "side", "year_end"]
 
 SUPPLIER: Final = "VEN"
 RECIPIENT: Final = "CUB"
-
-
-def _state(party: str) -> str:
-    return party.split(".", maxsplit=1)[0]
 
 
 def side(cuba_owes: int) -> str | None:
@@ -167,7 +163,7 @@ def quarter_figures(uow: UnitOfWork, quarters: Sequence[Period]) -> tuple[Quarte
         key = period.iso()
         to: dict[str, dict[str, int]] = {SUPPLIER: {}, RECIPIENT: {}}
         for d in _directions(runs.get(key, [])):
-            totals = to[_state(d["creditor"])]
+            totals = to[state_of(d["creditor"])]
             for field in ("outstanding_before", "offset", "cash_paid", "carried_forward"):
                 totals[field] = totals.get(field, 0) + parse_minor(d[field], scale)
             for type_, amount in d["invoiced"].items():
@@ -207,9 +203,12 @@ def year_end(uow: UnitOfWork, year: int) -> YearEnd:
             continue
         type_, creditor = rest
         debt = -row.balance
-        if (_state(debtor), _state(creditor)) == (RECIPIENT, SUPPLIER) and type_ in totals:
+        if (state_of(debtor), state_of(creditor)) == (RECIPIENT, SUPPLIER) and type_ in totals:
             totals[type_] += debt
-        elif (_state(debtor), _state(creditor)) == (SUPPLIER, RECIPIENT) and type_ == "services":
+        elif (state_of(debtor), state_of(creditor)) == (
+            SUPPLIER,
+            RECIPIENT,
+        ) and type_ == "services":
             totals["services"] += debt
     return YearEnd(
         year,
@@ -232,7 +231,10 @@ def _not_yet_due(uow: UnitOfWork, day: date) -> int:
         due_interest[claim.source] = due_interest.get(claim.source, 0) + claim.amount
     total = 0
     for tranche in uow.financing.tranches():
-        owed_by_cuba = (_state(tranche.debtor), _state(tranche.creditor)) == (RECIPIENT, SUPPLIER)
+        owed_by_cuba = (state_of(tranche.debtor), state_of(tranche.creditor)) == (
+            RECIPIENT,
+            SUPPLIER,
+        )
         if not owed_by_cuba or tranche.start > day or tranche.currency != "USD":
             continue
         total += sum(r.principal for r in tranche.schedule.installments if r.due > day)

@@ -35,7 +35,7 @@ from convenio.financing.deliveries import Delivery
 from convenio.financing.prices import PriceSeries, reference_price
 from convenio.financing.tranches import Tranche, tranche_claims, tranche_for
 from convenio.ledger import AccountSpec, Posting, Transaction
-from convenio.terms import Agreement, AgreementVersion, ItemKind
+from convenio.terms import Agreement, AgreementVersion, ItemKind, state_of
 from convenio.terms.values import FinancedParts
 
 __all__ = [
@@ -246,8 +246,8 @@ def _netted(delivery: Delivery, version: AgreementVersion) -> bool:
     rules = version.settlement
     if rules is None or rules.financed_parts is not FinancedParts.NETTED:
         return False
-    states = {code.split(".")[0] for code in rules.parties}
-    parties = {delivery.supplier.split(".")[0], delivery.recipient.split(".")[0]}
+    states = {state_of(code) for code in rules.parties}
+    parties = {state_of(delivery.supplier), state_of(delivery.recipient)}
     return len(states) == 2 and parties == states
 
 

@@ -18,7 +18,7 @@ from convenio.missions import BEGINNING, Catalog
 from convenio.services import ledger
 from convenio.services.financing import current_agreement
 from convenio.store import UnitOfWork
-from convenio.terms import Agreement, AgreementVersion
+from convenio.terms import Agreement, AgreementVersion, belongs_to
 
 __all__ = [
     "AccountRow",
@@ -180,11 +180,6 @@ def terms_version(uow: UnitOfWork, version_id: str) -> AgreementVersion | None:
 # -- ledger --------------------------------------------------------------------------------
 
 
-def _of_party(account_party: str, party: str) -> bool:
-    """Whether an account of `account_party` belongs to `party` or one of its agencies."""
-    return account_party == party or account_party.startswith(party + ".")
-
-
 def accounts(
     uow: UnitOfWork, party: str | None = None, unit: str | None = None, as_of: date | None = None
 ) -> list[AccountRow]:
@@ -204,7 +199,7 @@ def accounts(
             balances[name].scale,
         )
         for name, spec in specs.items()
-        if (party is None or _of_party(spec.party, party)) and (unit is None or spec.unit == unit)
+        if (party is None or belongs_to(spec.party, party)) and (unit is None or spec.unit == unit)
     ]
 
 

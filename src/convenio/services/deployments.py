@@ -52,7 +52,7 @@ from convenio.services.missions import refuse
 from convenio.store import UnitOfWork
 from convenio.store.deployments_repo import ConversionRow
 from convenio.store.missions_tables import missions, org_units
-from convenio.terms import Agreement, ItemKind
+from convenio.terms import Agreement, ItemKind, state_of
 from convenio.units import format_minor
 
 __all__ = [
@@ -121,15 +121,11 @@ def profession_check(agreement: Agreement) -> Callable[[str], str | None]:
     return check
 
 
-def _state(code: str) -> str:
-    return code.split(".", maxsplit=1)[0]
-
-
 def services_flow(agreement: Agreement, day: date, item: str, home: str) -> tuple[str, str]:
     """(supplier, recipient) of `item` supplied by `home`'s side on `day`: the flow of the
     version in force carrying `item` from `home` (or else from a party of `home`'s state)."""
     version = agreement.version_on(day)
-    flows = [f for f in version.flows if item in f.items and _state(f.supplier) == _state(home)]
+    flows = [f for f in version.flows if item in f.items and state_of(f.supplier) == state_of(home)]
     exact = [f for f in flows if f.supplier == home]
     chosen = exact or flows
     if len(chosen) != 1:

@@ -53,7 +53,14 @@ from convenio.ledger.parse import Located
 from convenio.services import ledger
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import to_micros
-from convenio.terms import Agreement, LateInterest, TermsLookupError, parse_terms
+from convenio.terms import (
+    Agreement,
+    LateInterest,
+    TermsLookupError,
+    belongs_to,
+    parse_terms,
+    state_of,
+)
 
 __all__ = [
     "LoadResult",
@@ -173,11 +180,11 @@ def settlement_sides(agreement: Agreement, day: date) -> dict[str, str]:
     CUB.BNC); empty when the terms name no settlement parties."""
     version = agreement.version_on(day)
     named = version.settlement.parties if version.settlement is not None else ()
-    by_state = {code.split(".")[0]: code for code in named}
+    by_state = {state_of(code): code for code in named}
     return {
-        p.code: by_state[p.code.split(".")[0]]
+        p.code: by_state[state_of(p.code)]
         for p in agreement.parties
-        if p.code.split(".")[0] in by_state
+        if state_of(p.code) in by_state
     }
 
 
@@ -373,10 +380,7 @@ def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
             [Problem("unknown party", field="--party")],
         )
 
-    def involves(code: str) -> bool:
-        return code == party or code.startswith(f"{party}.")
-
-    return [t for t in found if involves(t.creditor) or involves(t.debtor)]
+    return [t for t in found if belongs_to(t.creditor, party) or belongs_to(t.debtor, party)]
 
 
 def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:

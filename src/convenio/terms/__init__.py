@@ -48,7 +48,9 @@ from convenio.terms.values import (
     QuotaPeriod,
     RepaymentMethod,
     SettlementPeriod,
+    belongs_to,
     parse_fraction,
+    state_of,
 )
 
 __all__ = [
@@ -87,7 +89,9 @@ __all__ = [
     "TermsYamlLoader",
     "UnitPrice",
     "UnitSpec",
+    "belongs_to",
     "load_terms",
     "parse_fraction",
     "parse_terms",
+    "state_of",
 ]

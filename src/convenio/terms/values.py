@@ -44,10 +44,12 @@ __all__ = [
     "SettlementPeriod",
     "TermsModel",
     "UnitCode",
+    "belongs_to",
     "fail",
     "format_loc",
     "parse_fraction",
     "parse_share",
+    "state_of",
 ]
 
 Loc = tuple[str | int, ...]
@@ -196,6 +198,18 @@ Count = Annotated[StrictInt, Field(ge=0)]
 """A whole number of days or months, zero or more."""
 PartyCode = Annotated[str, AfterValidator(_party)]
 """A party: ``VEN`` (a state), ``VEN.PDVSA`` (an agency or company below it)."""
+
+
+def state_of(code: str) -> str:
+    """The state a party belongs to: ``VEN`` for ``VEN.PDVSA`` and for ``VEN`` itself."""
+    return code.split(".", maxsplit=1)[0]
+
+
+def belongs_to(code: str, party: str) -> bool:
+    """Whether `code` is `party` or one of its agencies (``VEN.PDVSA`` belongs to ``VEN``)."""
+    return code == party or code.startswith(party + ".")
+
+
 Id = Annotated[str, AfterValidator(_id)]
 """The id of an agreement, version, item or price series (``jet-fuel``, ``petrocaribe-2005``)."""
 UnitCode = Annotated[str, AfterValidator(_unit)]
