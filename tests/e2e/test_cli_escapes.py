@@ -174,7 +174,7 @@ def test_a_store_file_that_is_no_database_exits_5(run: Run, tmp_path: Path) -> N
     store_file(tmp_path).write_bytes(b"SQLite format 3\x00" + b"\x17" * 4_000)
     for args in (("ledger", "verify"), ("ledger", "post", "journal.csv"), ("init",)):
         message = refused(run(*args), 5)
-        assert f"cannot open the store at sqlite:///{store_file(tmp_path)}" in message
+        assert f"cannot open the store at {store_file(tmp_path)}:" in message
         assert "file is not a database" in message
 
 

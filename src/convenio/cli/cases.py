@@ -10,8 +10,14 @@ from typing import Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, print_json
-from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
-from convenio.cli.progress import progress
+from convenio.cli.files import (
+    EncodingOpt,
+    ErrorsFileOpt,
+    LocaleOpt,
+    SheetOpt,
+    file_options,
+    loading,
+)
 from convenio.cli.render import Cell, Column, Listing, Rate, emit
 
 cases_app = typer.Typer(
@@ -42,11 +48,7 @@ def load_cases(
     from convenio.settings import get_settings
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         secret = get_settings().secret_key.get_secret_value()
         r = cases.load_cases(uow, events, people, secret, options, tell)
     console.print(

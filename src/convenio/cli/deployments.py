@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, print_json
-from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
-from convenio.cli.progress import progress
+from convenio.cli.files import (
+    EncodingOpt,
+    ErrorsFileOpt,
+    LocaleOpt,
+    SheetOpt,
+    file_options,
+    loading,
+    note_settled,
+)
 from convenio.cli.render import (
     Amount,
     Column,
@@ -61,11 +68,7 @@ def load_cooperants(
     from convenio.services import deployments
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = deployments.load_cooperants(uow, file, options, tell)
     _report("cooperants", result)
 
@@ -83,11 +86,7 @@ def load_deployments(
     from convenio.services import deployments
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = deployments.load_deployments(uow, file, options, tell)
     _report("deployments", result)
 
@@ -167,9 +166,4 @@ def from_deployments(
             f"{d.supplier} → {d.recipient}, {d.date.isoformat()}",
             highlight=False,
         )
-    for p in settled:
-        console.print(
-            f"[yellow]note:[/] {p} is settled: its run stays as it is until you run "
-            f"`convenio settle {p.split()[0]} --reopen`",
-            highlight=False,
-        )
+    note_settled(settled)

@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, parse_date_option
-from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
-from convenio.cli.progress import progress
+from convenio.cli.files import (
+    EncodingOpt,
+    ErrorsFileOpt,
+    LocaleOpt,
+    SheetOpt,
+    file_options,
+    loading,
+    note_settled,
+)
 from convenio.cli.render import (
     Amount,
     Cell,
@@ -41,12 +48,7 @@ def _report(what: str, result: LoadResult, with_posted: bool = False) -> None:
         f"{what}: {result.added} added, {result.unchanged} already recorded{extra}",
         highlight=False,
     )
-    for period in result.settled:
-        console.print(
-            f"[yellow]note:[/] {period} is settled: its run stays as it is until you run "
-            f"`convenio settle {period.split()[0]} --reopen`",
-            highlight=False,
-        )
+    note_settled(result.settled)
 
 
 @prices_app.command("load")
@@ -61,11 +63,7 @@ def load_prices(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = financing.load_prices(uow, file, options, tell)
     _report("prices", result)
 
@@ -83,11 +81,7 @@ def load_deliveries(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = financing.load_deliveries(uow, file, options, tell)
     _report("deliveries", result, with_posted=True)
 
@@ -104,11 +98,7 @@ def load_payments(
     from convenio.services import financing
 
     options = file_options(encoding, locale, sheet)
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = financing.load_payments(uow, file, options, tell)
     _report("payments", result)
 

@@ -15,8 +15,14 @@ from convenio.cli.common import (
     parse_moment_option,
     print_json,
 )
-from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
-from convenio.cli.progress import progress
+from convenio.cli.files import (
+    EncodingOpt,
+    ErrorsFileOpt,
+    LocaleOpt,
+    SheetOpt,
+    file_options,
+    loading,
+)
 from convenio.errors import InputError, Problem
 
 app = typer.Typer(help="The double-entry ledger: accounts, transactions, balances.")
@@ -86,11 +92,7 @@ def post(
     options = file_options(encoding, locale, sheet)
     # Parsed and checked before the write lock is taken (`post_file`), so concurrent
     # writers wait only for each other's writes, and a bad file never waits at all.
-    with (
-        guard(errors_file),
-        progress() as tell,
-        open_store().unit_of_work(write=True, late_lock=True) as uow,
-    ):
+    with loading(errors_file) as (uow, tell):
         result = svc.post_file(uow, file, options, tell)
     console.print(
         f"posted {result.posted} transaction(s), {result.replayed} already recorded; "

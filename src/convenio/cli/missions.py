@@ -10,7 +10,14 @@ from typing import Annotated
 import typer
 
 from convenio.cli.common import console, guard, open_store, parse_date_option, print_json
-from convenio.cli.files import EncodingOpt, ErrorsFileOpt, LocaleOpt, SheetOpt, file_options
+from convenio.cli.files import (
+    EncodingOpt,
+    ErrorsFileOpt,
+    LocaleOpt,
+    SheetOpt,
+    file_options,
+    loading,
+)
 from convenio.cli.progress import progress
 from convenio.errors import InputError, Problem
 
@@ -43,10 +50,10 @@ def load_orgunits(
     from convenio.services import missions
 
     options = file_options(encoding, locale, sheet)
-    with guard(errors_file), progress() as tell:
+    with guard():
         day = parse_date_option(effective, "--effective") or date.today()
-        with open_store().unit_of_work(write=True, late_lock=True) as uow:
-            result = missions.load_org_units(uow, file, day, options, tell)
+    with loading(errors_file) as (uow, tell):
+        result = missions.load_org_units(uow, file, day, options, tell)
     console.print(
         f"org units: {result.added} added, {result.changed} changed (from {day}), "
         f"{result.total} in all",
@@ -62,7 +69,7 @@ def load_metadata(
     replaced by id, nothing is removed."""
     from convenio.services import missions
 
-    with guard(errors_file), open_store().unit_of_work(write=True, late_lock=True) as uow:
+    with loading(errors_file) as (uow, _):
         result = missions.load_metadata(uow, file, file_options(encoding))
     named = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items())
     console.print(f"metadata: {named or 'nothing'} loaded", highlight=False)
