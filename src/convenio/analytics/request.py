@@ -18,6 +18,7 @@ from enum import StrEnum
 from convenio.analytics.pivot import PivotSpec
 from convenio.errors import InputError, Problem
 from convenio.missions import Catalog, Hierarchy, Item
+from convenio.missions.orgunits import is_level
 from convenio.periods import PeriodType, parse_period
 
 __all__ = ["AnalyticsRequest", "DxItem", "DxKind", "Ids", "parse_request", "specs_for"]
@@ -132,8 +133,7 @@ def parse_request(
             by_name = [
                 lv.level for lv in catalog.levels.values() if lv.name.lower() == number.lower()
             ]
-            # ASCII digits only: '²'.isdigit() is True, but int('²') fails.
-            if number.isascii() and number.isdigit() and 0 < len(number) <= 3 and int(number):
+            if is_level(number):
                 level = int(number)
             elif by_name:
                 level = by_name[0]

@@ -30,6 +30,7 @@ __all__ = [
     "OrgUnitRow",
     "OrgUnitVersion",
     "apply_rows",
+    "is_level",
     "parse_orgunits_csv",
 ]
 
@@ -83,7 +84,7 @@ class AncestorSpan(NamedTuple):
     valid_to: date
 
 
-def _is_level(text: str) -> bool:
+def is_level(text: str) -> bool:
     """A level number: ASCII digits ('²'.isdigit() is True, int('²') fails), 1 to 999."""
     return text.isascii() and text.isdigit() and 0 < len(text) <= 3 and int(text) >= 1
 
@@ -126,7 +127,7 @@ def parse_orgunits_csv(stream: Iterable[str], file: str) -> tuple[list[OrgUnitRo
                 (
                     "level",
                     ""
-                    if _is_level(cell["level"])
+                    if is_level(cell["level"])
                     else f"{cell['level']!r} is not a level (1, 2, …)",
                 ),
             )
