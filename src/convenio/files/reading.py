@@ -229,19 +229,16 @@ class Table:
         reader = csv.reader(source, delimiter=";")
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
-        numeric: list[tuple[int, str]] = []
+        numeric: list[int] = []
         for record, cells in enumerate(reader, start=1):
             self._map(record, reader.line_num)
             if record == 1:
                 self.header = [_norm(c) for c in cells]
-                numeric = [(i, h) for i, h in enumerate(self.header) if h in self.numeric]
+                numeric = self._numeric_indexes()
             else:
-                for i, column in numeric:
+                for i in numeric:
                     if i < len(cells):
-                        try:
-                            cells[i] = spanish_number(cells[i])
-                        except SpanishNumberError as exc:
-                            self._own.append(Problem(str(exc), self.name, record, column))
+                        self._to_plain(cells, i, record)
             writer.writerow(cells)
             yield out.getvalue()
             out.seek(0)
@@ -252,7 +249,7 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         spanish = self.options.locale == "es"
-        numeric: set[int] = set()
+        numeric: list[int] = []
         tell, stage = self.tell, f"reading {self.path.name}[{self.sheet}]"
         for record, (row, values) in enumerate(rows, start=1):
             self._map(record, row)
@@ -262,14 +259,11 @@ class Table:
                 cells += [""] * (len(self.header) - len(cells))
             if record == 1:
                 self.header = [_norm(c) for c in cells]
-                numeric = {i for i, h in enumerate(self.header) if h in self.numeric}
+                numeric = self._numeric_indexes()
             elif spanish:
                 for i in numeric:
-                    if i < len(values) and isinstance(values[i], str):
-                        try:
-                            cells[i] = spanish_number(cells[i])
-                        except SpanishNumberError as exc:
-                            self._own.append(Problem(str(exc), self.name, record, self.header[i]))
+                    if i < len(values) and isinstance(values[i], str):  # typed cells are numbers
+                        self._to_plain(cells, i, record)
             if tell is not None and not record % TELL_EVERY:
                 tell(stage, record, total)
             if any(c.strip() for c in cells):
@@ -279,6 +273,18 @@ class Table:
             yield out.getvalue()
             out.seek(0)
             out.truncate()
+
+    def _numeric_indexes(self) -> list[int]:
+        """The positions in the header of the columns the loader declared numeric."""
+        return [i for i, h in enumerate(self.header) if h in self.numeric]
+
+    def _to_plain(self, cells: list[str], i: int, record: int) -> None:
+        """Cell `i` of `record` from Spanish to plain decimal text; a malformed number is a
+        problem of the table's own, at its record and column."""
+        try:
+            cells[i] = spanish_number(cells[i])
+        except SpanishNumberError as exc:
+            self._own.append(Problem(str(exc), self.name, record, self.header[i]))
 
     # -- where things are -------------------------------------------------------------
 
