@@ -16,9 +16,9 @@ from typing import NamedTuple
 from convenio.errors import InputError, Problem
 from convenio.missions import BEGINNING, Catalog
 from convenio.services import ledger
-from convenio.services.financing import current_agreement
+from convenio.services.financing import stored_agreement
 from convenio.store import UnitOfWork
-from convenio.terms import Agreement, AgreementVersion, belongs_to
+from convenio.terms import AgreementVersion, belongs_to
 
 __all__ = [
     "AccountRow",
@@ -133,13 +133,6 @@ class DataSetRow(NamedTuple):
 
 
 # -- terms ---------------------------------------------------------------------------------
-
-
-def stored_agreement(uow: UnitOfWork) -> Agreement | None:
-    """The store's current terms, or None when none were loaded."""
-    if uow.financing.latest_terms() is None:
-        return None
-    return current_agreement(uow)
 
 
 def parties(uow: UnitOfWork) -> list[PartyRow]:

@@ -73,6 +73,7 @@ __all__ = [
     "lock_under",
     "settlement_pair_of",
     "settlement_sides",
+    "stored_agreement",
 ]
 
 
@@ -120,12 +121,18 @@ def load_terms_file(
     return agreement, added
 
 
-def current_agreement(uow: UnitOfWork) -> Agreement:
-    """The terms most recently loaded into the store."""
+def stored_agreement(uow: UnitOfWork) -> Agreement | None:
+    """The terms most recently loaded into the store, or None when none were."""
     latest = uow.financing.latest_terms()
-    if latest is None:
+    return None if latest is None else _parsed(latest.digest, latest.text, latest.source)
+
+
+def current_agreement(uow: UnitOfWork) -> Agreement:
+    """The terms most recently loaded into the store (`StorageError` if none were)."""
+    agreement = stored_agreement(uow)
+    if agreement is None:
         raise StorageError("no terms in this store: run `convenio terms load FILE` first")
-    return _parsed(latest.digest, latest.text, latest.source)
+    return agreement
 
 
 def lock_under(uow: UnitOfWork, agreement: Agreement) -> None:
@@ -370,8 +377,8 @@ def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
     found = uow.financing.tranches()
     if party is None:
         return found
-    latest = uow.financing.latest_terms()
-    known = set() if latest is None else {p.code for p in current_agreement(uow).parties}
+    agreement = stored_agreement(uow)
+    known = set() if agreement is None else {p.code for p in agreement.parties}
     known |= {code for t in found for code in (t.creditor, t.debtor)}
     if party not in known:
         listed = ", ".join(sorted(known)) or "none: load terms first"
@@ -413,10 +420,9 @@ def _late_charges(uow: UnitOfWork, through: date) -> list[LateCharge]:
     """The late interest to charge through `through` on every short-term claim whose
     terms version (in force on its invoice date) sets ``short_term.late_interest``, for
     the months whose payments are known (`_settled_through`)."""
-    latest = uow.financing.latest_terms()
-    if latest is None:
+    agreement = stored_agreement(uow)
+    if agreement is None:
         return []
-    agreement = _parsed(latest.digest, latest.text, latest.source)
     charging = [
         v
         for v in agreement.versions
