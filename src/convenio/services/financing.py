@@ -65,6 +65,7 @@ from convenio.terms import (
 __all__ = [
     "LoadResult",
     "accrue",
+    "charge_late_interest",
     "current_agreement",
     "load_deliveries",
     "load_payments",
@@ -406,14 +407,21 @@ def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:
     due = accrue_through(uow.financing.tranches(accruing_through=through), through, booked)
     uow.financing.add_accruals([(a.tranche_id, a.month, a.amount) for a in due])
     posted = _post(uow, list(accrual_accounts(due)), _monthly_totals(due), "accrual")
-    charges = _late_charges(uow, through)
-    uow.financing.add_claims([c.claim() for c in charges])
-    posted += _post(
-        uow, late_charge_accounts(charges), late_charge_transactions(charges), "late interest"
-    )
+    charged, late_posted = charge_late_interest(uow, through)
     if commit:
         uow.commit()
-    return LoadResult(len(due) + len(charges), len(booked), posted)
+    return LoadResult(len(due) + charged, len(booked), posted + late_posted)
+
+
+def charge_late_interest(uow: UnitOfWork, through: date) -> tuple[int, int]:
+    """The late-interest part of `accrue` (no commit): the charges through `through` as
+    claims and ledger transactions; (charges made, transactions posted)."""
+    charges = _late_charges(uow, through)
+    uow.financing.add_claims([c.claim() for c in charges])
+    posted = _post(
+        uow, late_charge_accounts(charges), late_charge_transactions(charges), "late interest"
+    )
+    return len(charges), posted
 
 
 def _late_charges(uow: UnitOfWork, through: date) -> list[LateCharge]:

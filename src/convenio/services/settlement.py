@@ -21,7 +21,12 @@ from convenio.ledger import reversal_of
 from convenio.ledger.parse import Located
 from convenio.periods import parse_period
 from convenio.services import ledger
-from convenio.services.financing import accrue, current_agreement, settlement_sides
+from convenio.services.financing import (
+    accrue,
+    charge_late_interest,
+    current_agreement,
+    settlement_sides,
+)
 from convenio.settlement import OpenClaim, settle, settlement_accounts, settlement_transactions
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow
@@ -151,7 +156,7 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
         outcomes.append(RunOutcome(run, created=True, reversed_run=reversed_id))
     # The period is settled: its payments and offsets are known, so the late interest
     # of its months can be charged (convenio.financing.late).
-    accrue(uow, period.end, commit=False)
+    charge_late_interest(uow, period.end)
     uow.commit()
     return outcomes
 
