@@ -15,7 +15,7 @@ integers of minor units.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, localcontext
@@ -32,6 +32,8 @@ from convenio.financing.daycount import (
     DECIMAL_CONTEXT,
     accrue,
     add_months,
+    month_end,
+    month_ends,
     round_minor,
     year_fraction,
 )
@@ -131,18 +133,9 @@ def _earned(schedule: Schedule, period: _Period, boundary: date) -> int:
         return round_minor(Decimal(period.interest) * part / whole)
 
 
-def _month_ends(first: date, last: date) -> Iterator[tuple[date, date]]:
-    """(month end, first day of the next month) for every month from `first`'s to `last`'s."""
-    month = date(first.year, first.month, 1)
-    while month <= last:
-        after = add_months(month, 1)
-        yield after - timedelta(days=1), after
-        month = after
-
-
 def _month_end_of(month: str) -> date:
     year, number = (int(part) for part in month.split("-"))
-    return add_months(date(year, number, 1), 1) - timedelta(days=1)
+    return month_end(date(year, number, 1))
 
 
 def _tranche_accruals(tranche: Tranche, through: date, after: str | None = None) -> list[Accrual]:
@@ -170,8 +163,8 @@ def _tranche_accruals(tranche: Tranche, through: date, after: str | None = None)
             before[current.capitalised] += _earned(schedule, current, boundary)
         first = max(first, boundary)
     last = min(through, periods[-1].due)
-    for month_end, boundary in _month_ends(first, last):
-        if month_end > through:
+    for end, boundary in month_ends(first, last):
+        if end > through:
             break
         while index < len(periods) and periods[index].due <= boundary:
             done[periods[index].capitalised] += periods[index].interest
@@ -186,8 +179,8 @@ def _tranche_accruals(tranche: Tranche, through: date, after: str | None = None)
             accruals.append(
                 Accrual(
                     tranche.id,
-                    f"{month_end.year:04d}-{month_end.month:02d}",
-                    month_end,
+                    f"{end.year:04d}-{end.month:02d}",
+                    end,
                     tranche.creditor,
                     tranche.debtor,
                     tranche.currency,

@@ -14,7 +14,8 @@ all round alike.
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, timedelta
 from decimal import (
     ROUND_HALF_EVEN,
     Context,
@@ -38,6 +39,8 @@ __all__ = [
     "add_months",
     "check_rate",
     "day_ratio",
+    "month_end",
+    "month_ends",
     "round_fraction",
     "round_minor",
     "year_fraction",
@@ -115,6 +118,21 @@ def add_months(start: date, months: int) -> date:
     month = month0 + 1
     day = min(start.day, calendar.monthrange(year, month)[1])
     return date(year, month, day)
+
+
+def month_end(day: date) -> date:
+    """The last day of `day`'s calendar month."""
+    return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
+
+
+def month_ends(first: date, last: date) -> Iterator[tuple[date, date]]:
+    """(month end, first day of the next month) for every calendar month from `first`'s
+    to `last`'s, both included (the last month's end may fall after `last`)."""
+    month = date(first.year, first.month, 1)
+    while month <= last:
+        after = add_months(month, 1)
+        yield after - timedelta(days=1), after
+        month = after
 
 
 def _check_dates(start: date, end: date) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -29,7 +29,13 @@ from convenio.financing.accounts import (
     payable_account,
 )
 from convenio.financing.claims import Claim, ClaimType
-from convenio.financing.daycount import add_months, check_rate, day_ratio, round_fraction
+from convenio.financing.daycount import (
+    check_rate,
+    day_ratio,
+    month_end,
+    month_ends,
+    round_fraction,
+)
 from convenio.financing.tranches import financing_day_count
 from convenio.ledger import AccountSpec, Posting, Transaction
 from convenio.terms import LateInterest
@@ -128,17 +134,6 @@ def late_interest_through(
     return round_fraction(_exact(claim, rule, reductions, last + timedelta(days=1)))
 
 
-def _month_ends(first: date, last: date) -> Iterator[date]:
-    """The last day of every calendar month from `first`'s to `last`'s, both included."""
-    month = date(first.year, first.month, 1)
-    while True:
-        end = add_months(month, 1) - timedelta(days=1)
-        if end > last:
-            return
-        yield end
-        month = add_months(month, 1)
-
-
 def late_charges(
     claim: Claim,
     rule: LateInterest | None,
@@ -165,26 +160,22 @@ def late_charges(
     paid_off = [r.day for r in reductions]
     left = claim.amount - sum(r.amount for r in reductions)
     # Once paid in full, no later month bears interest: stop at that month's end.
-    last = through if left > 0 or not paid_off else min(through, _month_end(max(paid_off)))
+    last = through if left > 0 or not paid_off else min(through, month_end(max(paid_off)))
     found: list[LateCharge] = []
-    for month_end in _month_ends(start, last):
-        month = f"{month_end.year:04d}-{month_end.month:02d}"
+    for end, _ in month_ends(start, last):
+        if end > last:
+            break
+        month = f"{end.year:04d}-{end.month:02d}"
         if month <= after:
             continue
-        amount = late_interest_through(claim, rule, reductions, month_end) - charged
+        amount = late_interest_through(claim, rule, reductions, end) - charged
         if amount <= 0:
             continue
         charged += amount
         found.append(
-            LateCharge(
-                claim.id, month, month_end, claim.creditor, claim.debtor, claim.currency, amount
-            )
+            LateCharge(claim.id, month, end, claim.creditor, claim.debtor, claim.currency, amount)
         )
     return found
-
-
-def _month_end(day: date) -> date:
-    return add_months(date(day.year, day.month, 1), 1) - timedelta(days=1)
 
 
 def _legs(creditor: str, debtor: str, currency: str, amount: int) -> list[tuple[AccountSpec, int]]:
