@@ -360,17 +360,19 @@ class FinancingRepository:
         return [_claim(r) for r in self.conn.execute(query.order_by(claims.c.issued, claims.c.id))]
 
     def reductions(self, claim_ids: Collection[str]) -> dict[str, list[tuple[date, int]]]:
-        """Per claim, what the settlement runs in force paid off of it and from when: a
-        cash allocation on its payment's date, an offset on the run's last day."""
+        """Per short-term claim of `claim_ids`, what the settlement runs in force paid off
+        of it and from when: a cash allocation on its payment's date, an offset on the
+        run's last day. (Only short-term claims bear late interest: the allocations to
+        every other claim are not read.)"""
         a, r, p = allocations.c, settlement_runs.c, payments.c
         query = (
             select(a.claim_id, a.amount, a.method, r.period_end, p.date.label("paid_on"))
             .select_from(
-                allocations.join(settlement_runs, a.run_id == r.id).outerjoin(
-                    payments, and_(a.method == "cash", a.against == p.id)
-                )
+                allocations.join(settlement_runs, a.run_id == r.id)
+                .join(claims, claims.c.id == a.claim_id)
+                .outerjoin(payments, and_(a.method == "cash", a.against == p.id))
             )
-            .where(r.status == ACTIVE)
+            .where(r.status == ACTIVE, claims.c.type == ClaimType.SHORT_TERM.value)
         )
         wanted = set(claim_ids)
         found: dict[str, list[tuple[date, int]]] = {}
