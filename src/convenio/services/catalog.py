@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from convenio.errors import InputError, Problem
-from convenio.missions import BEGINNING, Catalog
+from convenio.missions import BEGINNING
 from convenio.services import ledger
 from convenio.services.financing import stored_agreement
 from convenio.store import UnitOfWork
@@ -212,10 +212,7 @@ def org_units(
     hierarchy = uow.missions.hierarchy()
     now = hierarchy.as_of()
     if parent is not None and parent not in now:
-        raise InputError(
-            f"--parent: no org unit {parent!r} (`convenio orgunits list` lists them)",
-            [Problem("unknown org unit", field="--parent")],
-        )
+        raise _unknown("org unit", parent, "--parent", "orgunits list")
     below = None if parent is None else hierarchy.descendants(parent) - {parent}
     names = {n: lv.name for n, lv in uow.missions.catalog().levels.items()}
     rows = []
@@ -235,13 +232,9 @@ def org_units(
     return [row for _, row in sorted(rows, key=lambda pair: pair[0])]
 
 
-def _catalog(uow: UnitOfWork) -> Catalog:
-    return uow.missions.catalog()
-
-
 def elements(uow: UnitOfWork, data_set: str | None = None) -> list[ElementRow]:
     """The data elements (of `data_set`), by id."""
-    catalog = _catalog(uow)
+    catalog = uow.missions.catalog()
     if data_set is not None and data_set not in catalog.data_sets:
         raise _unknown("data set", data_set, "--data-set", "metadata data-sets")
     homes = catalog.element_data_sets()
@@ -263,7 +256,7 @@ def elements(uow: UnitOfWork, data_set: str | None = None) -> list[ElementRow]:
 def option_combos(uow: UnitOfWork, element: str | None = None) -> list[ComboRow]:
     """The category option combos (those an element takes, for `element`), by category
     combo then id; the default combo is listed, since values without one use it."""
-    catalog = _catalog(uow)
+    catalog = uow.missions.catalog()
     combo = None
     if element is not None:
         if element not in catalog.elements:
@@ -279,7 +272,7 @@ def option_combos(uow: UnitOfWork, element: str | None = None) -> list[ComboRow]
 
 def indicators(uow: UnitOfWork) -> list[IndicatorRow]:
     """The indicators with their formulas and targets, by id."""
-    catalog = _catalog(uow)
+    catalog = uow.missions.catalog()
     targets: dict[str, list[TargetRow]] = {}
     for t in sorted(catalog.targets.values(), key=lambda t: (t.org_unit, t.period)):
         targets.setdefault(t.indicator, []).append(TargetRow(t.org_unit, t.period, t.value))
@@ -301,7 +294,7 @@ def data_sets(uow: UnitOfWork) -> list[DataSetRow]:
     """The data sets with their period type, expiry, mission and elements, by id."""
     return [
         DataSetRow(d.uid, d.name, d.period_type.value, d.expiry_days, d.mission, d.elements)
-        for d in sorted(_catalog(uow).data_sets.values(), key=lambda d: d.uid)
+        for d in sorted(uow.missions.catalog().data_sets.values(), key=lambda d: d.uid)
     ]
 
 
