@@ -98,9 +98,7 @@ class QuarterFigures:
 
     @property
     def net_debtor(self) -> str | None:
-        if self.due_to_ven == self.due_to_cub:
-            return None
-        return RECIPIENT if self.due_to_ven > self.due_to_cub else SUPPLIER
+        return side(self.due_to_ven - self.due_to_cub)
 
 
 @dataclass(frozen=True, slots=True)
