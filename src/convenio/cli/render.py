@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from convenio.missions import format_number
 from convenio.units import AmountError, format_minor, parse_minor
 
 __all__ = [
@@ -108,10 +109,7 @@ def _exact(value: Decimal) -> str:
     trailing zeros after the point): ``Decimal("1.50")`` → ``1.5``, ``1E+1`` → ``10``."""
     if not value.is_finite():
         raise ValueError(f"{value} is not a finite number")
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text in {"-0", ""} else text
+    return format_number(value)
 
 
 def format_decimal(value: Decimal, grouping: bool = True) -> str:
