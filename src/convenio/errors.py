@@ -10,15 +10,21 @@ message and an exit code, the API into a 4xx answer with the same message.
     │                                 an idempotency key reused with other content, an
     │                                 account reopened with other attributes
     ├── IntegrityError             -- the stored record fails verification (exit 4)
-    └── StorageError               -- the store cannot be opened or is not initialised (exit 5)
+    ├── StorageError               -- the store cannot be opened or is not initialised (exit 5)
+    ├── AuthenticationError        -- no credentials, or credentials that are not valid
+    │                                 (HTTP 401)
+    └── AccessError                -- a principal acting outside its role or scope (exit 6,
+                                      HTTP 403): another party's payment, another site's data
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 __all__ = [
+    "AccessError",
+    "AuthenticationError",
     "ConflictError",
     "ConvenioError",
     "InputError",
@@ -53,6 +59,15 @@ class ConvenioError(Exception):
         self.problems: Sequence[Problem] = tuple(problems)
         super().__init__(message)
 
+    @classmethod
+    def from_problems(cls, problems: Sequence[Problem], what: str = "input") -> Self:
+        """One error carrying every problem: the problem itself when there is one."""
+        count = len(problems)
+        noun = "problem" if count == 1 else "problems"
+        if count == 1:
+            return cls(str(problems[0]), problems)
+        return cls(f"{what}: {count} {noun}, nothing was written", problems)
+
     def render(self) -> str:
         """The message followed by each problem on its own line."""
         lines = [str(self)]
@@ -64,14 +79,6 @@ class InputError(ConvenioError):
     """The input is malformed or contradicts the terms; nothing was written."""
 
     exit_code = 2
-
-    @classmethod
-    def from_problems(cls, problems: Sequence[Problem], what: str = "input") -> InputError:
-        count = len(problems)
-        noun = "problem" if count == 1 else "problems"
-        if count == 1:
-            return cls(str(problems[0]), problems)
-        return cls(f"{what}: {count} {noun}, nothing was written", problems)
 
 
 class ConflictError(ConvenioError):
@@ -90,3 +97,15 @@ class StorageError(ConvenioError):
     """The store cannot be used as configured."""
 
     exit_code = 5
+
+
+class AuthenticationError(ConvenioError):
+    """The request names nobody, or a token or password that is not valid (HTTP 401)."""
+
+    exit_code = 2
+
+
+class AccessError(ConvenioError):
+    """The principal's role or scope does not allow this; nothing was written (HTTP 403)."""
+
+    exit_code = 6

@@ -60,6 +60,23 @@ class Settings(BaseSettings):
         ),
     )
 
+    max_body: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body the server accepts, in bytes (413 above it); bulk "
+            "imports bigger than this go through the CLI."
+        ),
+    )
+
+    cors_origins: str = Field(
+        default="",
+        description=(
+            "Web origins allowed to call the API from a browser, comma-separated "
+            "(https://portal.example.org); empty: none (CORS closed)."
+        ),
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:

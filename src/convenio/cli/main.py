@@ -16,6 +16,7 @@ from convenio.cli import (
     financing,
     ledger,
     missions,
+    server,
     settlement,
     terms,
     terms_show,
@@ -25,6 +26,7 @@ from convenio.cli.helpscreen import ConvenioGroup
 
 SET_UP, LEDGER, FINANCING = "Set up", "Ledger", "Financing"
 SETTLEMENT, MISSIONS, REPORTS = "Settlement", "Missions", "Reports"
+SERVER = "Server"
 
 
 class Convenio(ConvenioGroup):
@@ -45,6 +47,7 @@ class Convenio(ConvenioGroup):
             "cases",
         ),
         REPORTS: ("analytics",),
+        SERVER: ("serve", "users", "tokens", "audit"),
     }
 
 
@@ -98,6 +101,10 @@ app.add_typer(deployments.deployments_app, name="deployments", rich_help_panel=M
 app.add_typer(deployments.services_app, name="services", rich_help_panel=MISSIONS)
 app.add_typer(cases.cases_app, name="cases", rich_help_panel=MISSIONS)
 app.add_typer(analytics.analytics_app, name="analytics", rich_help_panel=REPORTS)
+app.command(rich_help_panel=SERVER)(server.serve)
+app.add_typer(server.users_app, name="users", rich_help_panel=SERVER)
+app.add_typer(server.tokens_app, name="tokens", rich_help_panel=SERVER)
+app.command(rich_help_panel=SERVER)(server.audit)
 
 # Discovery: each list beside the load it lists.
 terms.app.command("show")(terms_show.terms_show)

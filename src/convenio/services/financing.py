@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConflictError, InputError, Problem, StorageError
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.financing import (
@@ -336,9 +337,14 @@ def _post(
 
 
 def load_payments(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Path,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> LoadResult:
-    """Record the cash payments of a CSV or .xlsx file (settlement runs apply them)."""
+    """Record the cash payments of a CSV or .xlsx file (settlement runs apply them); an
+    `actor` other than the operator records only payments its party makes."""
     agreement = current_agreement(uow)
     parties = {p.code for p in agreement.parties}
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
@@ -347,6 +353,10 @@ def load_payments(
         problems = table.problems(problems)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        actor.require_parties(
+            (p.payer, Problem(f"payment {p.id}", table.name, line, "payer"))
+            for line, p in enumerate(parsed, start=2)
+        )
         lock_under(uow, agreement)
         return record_payments(uow, agreement, parsed, table.name)
 

@@ -87,6 +87,8 @@ class VerifyReport:
     transactions: int
     head_seq: int
     head_hash: str
+    audit_entries: int = 0
+    audit_head: str = ""
 
 
 def _now() -> datetime:
@@ -438,7 +440,8 @@ def account_balance(
 
 
 def verify(uow: UnitOfWork) -> VerifyReport:
-    """Recompute the hash chain, the balance of every transaction and the derived totals."""
+    """Recompute the hash chain, the balance of every transaction, the derived totals and
+    the audit trail's chain."""
     head = uow.ledger.head()
     stale: list[str] = []
 
@@ -469,4 +472,7 @@ def verify(uow: UnitOfWork) -> VerifyReport:
     if mismatches:
         account, what = mismatches[0]
         raise IntegrityError(f"derived totals disagree with the postings: {account}, {what}")
-    return VerifyReport(count, head.seq, head.hash)
+    from convenio.services.access import verify_audit  # access imports this module's kin
+
+    audit = verify_audit(uow)
+    return VerifyReport(count, head.seq, head.hash, audit.entries, audit.head_hash)

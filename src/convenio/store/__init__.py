@@ -10,6 +10,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 
 from convenio.store import (
+    auth_tables,  # noqa: F401  (registers its tables)
     cases_tables,  # noqa: F401  (registers its tables)
     deployments_tables,  # noqa: F401  (registers its tables)
     financing_tables,  # noqa: F401  (registers its tables)
@@ -47,9 +48,14 @@ class Store:
         if auto_migrate:
             migrate(self.engine)
 
-    def unit_of_work(self, write: bool = False, late_lock: bool = False) -> UnitOfWork:
-        """A unit of work; a writer with `late_lock` takes the write lock at `uow.lock()`."""
-        return UnitOfWork(self.engine, write, self.write_wait, self.on_wait, late_lock)
+    def unit_of_work(
+        self, write: bool = False, late_lock: bool = False, hold_commits: bool = False
+    ) -> UnitOfWork:
+        """A unit of work; a writer with `late_lock` takes the write lock at `uow.lock()`;
+        one that holds its commits commits at `uow.release()`."""
+        return UnitOfWork(
+            self.engine, write, self.write_wait, self.on_wait, late_lock, hold_commits
+        )
 
     def close(self) -> None:
         self.engine.dispose()

@@ -14,6 +14,11 @@ keeps trying until the bound; on PostgreSQL the bound is the transaction's
 ``lock_timeout``. A lock never obtained, and any other `OperationalError` of the
 database, leave the block as a `StorageError` (exit 5) that names the store — never as
 a driver's traceback.
+
+A held unit of work (`hold_commits=True`, the API's writes) turns the services' `commit()`
+into a promise: everything stays in the one database transaction until `release()`, so
+that the audit record and the stored answer of a request commit together with what the
+request wrote — or nothing does.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from sqlalchemy.engine import Connection, RootTransaction
 from sqlalchemy.exc import DatabaseError, DBAPIError, OperationalError
 
 from convenio.errors import StorageError
+from convenio.store.auth_repo import AuthRepository
 from convenio.store.cases_repo import CasesRepository
 from convenio.store.deployments_repo import DeploymentsRepository
 from convenio.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE, store_name
@@ -81,6 +87,7 @@ class UnitOfWork:
     missions: MissionsRepository
     deployments: DeploymentsRepository
     cases: CasesRepository
+    auth: AuthRepository
 
     def __init__(
         self,
@@ -89,8 +96,12 @@ class UnitOfWork:
         write_wait: float = DEFAULT_WRITE_WAIT,
         on_wait: Callable[[], None] | None = None,
         late_lock: bool = False,
+        hold_commits: bool = False,
     ) -> None:
         self.engine = engine
+        self.hold_commits = hold_commits
+        self.committed = False
+        """Whether a service committed (a held unit of work: asked to commit)."""
         self.write = write
         self.locked = write and not late_lock
         self.write_wait = write_wait
@@ -128,6 +139,7 @@ class UnitOfWork:
         self.missions = MissionsRepository(conn)
         self.deployments = DeploymentsRepository(conn)
         self.cases = CasesRepository(conn)
+        self.auth = AuthRepository(conn)
 
     def _begin(self) -> tuple[Connection, RootTransaction]:
         """A connection and its transaction; a locked writer's holds the write lock."""
@@ -180,6 +192,18 @@ class UnitOfWork:
     def commit(self) -> None:
         assert self._tx is not None, "the unit of work is not open"
         assert self.locked or not self.write, "a late-locking writer commits after lock()"
+        self.committed = True
+        if self.hold_commits:
+            return
+        self._commit()
+
+    def release(self) -> None:
+        """Commit a held unit of work for real (the services' commits were held)."""
+        assert self.hold_commits, "release() is for a unit of work that holds its commits"
+        self._commit()
+
+    def _commit(self) -> None:
+        assert self._tx is not None, "the unit of work is not open"
         try:
             self._tx.commit()
         except DBAPIError as exc:

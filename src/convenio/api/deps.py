@@ -1,0 +1,117 @@
+"""What routes depend on, as typed aliases: the store, the principal, a reader's unit of
+work, a permission, a write.
+
+A route reads as its signature: ``def balances(uow: Reader, who: CanReadLedger)``. The
+principal comes from ``Authorization: Bearer <token>`` only (never a query parameter or
+a cookie); no header means the public (anonymous), a header that does not hold a valid
+token means 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from convenio.auth import ANONYMOUS, Action, Principal
+from convenio.errors import AuthenticationError
+from convenio.services import access
+from convenio.store import Store, UnitOfWork
+
+__all__ = [
+    "CanManageUsers",
+    "CanReadAudit",
+    "CanReadLedger",
+    "CanReadMissions",
+    "CanReadPersonal",
+    "CanReadPublic",
+    "CanReadTerms",
+    "CanRunDemo",
+    "CanSettle",
+    "CanVerify",
+    "CanWriteCatalog",
+    "CanWriteFinance",
+    "CanWriteMissions",
+    "CanWriteTerms",
+    "CurrentPrincipal",
+    "RawBody",
+    "Reader",
+    "StoreDep",
+    "allowed",
+    "get_store",
+]
+
+
+def get_store(request: Request) -> Store:
+    store = request.app.state.store
+    assert isinstance(store, Store)
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def current_principal(
+    store: StoreDep,
+    authorization: Annotated[
+        str | None,
+        Header(description="Bearer token: `Authorization: Bearer cnv_…`", include_in_schema=False),
+    ] = None,
+) -> Principal:
+    if authorization is None:
+        return ANONYMOUS
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationError("the Authorization header must read: Bearer <token>")
+    with store.unit_of_work() as uow:
+        return access.authenticate(uow, token.strip())
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def allowed(action: Action) -> Callable[..., Principal]:
+    """A dependency: the principal, if its role allows `action` (else 401 for the public,
+    403 for a user)."""
+
+    def check(who: CurrentPrincipal) -> Principal:
+        if who.anonymous and not who.may(action):
+            raise AuthenticationError(f"sign in: the public may not {action}")
+        who.require(action)
+        return who
+
+    return check
+
+
+# The principal of a route, if its role allows the action (one alias per action).
+CanReadPublic = Annotated[Principal, Depends(allowed(Action.READ_PUBLIC))]
+CanReadTerms = Annotated[Principal, Depends(allowed(Action.READ_TERMS))]
+CanReadLedger = Annotated[Principal, Depends(allowed(Action.READ_LEDGER))]
+CanReadMissions = Annotated[Principal, Depends(allowed(Action.READ_MISSIONS))]
+CanReadPersonal = Annotated[Principal, Depends(allowed(Action.READ_PERSONAL))]
+CanVerify = Annotated[Principal, Depends(allowed(Action.VERIFY))]
+CanReadAudit = Annotated[Principal, Depends(allowed(Action.READ_AUDIT))]
+CanWriteTerms = Annotated[Principal, Depends(allowed(Action.WRITE_TERMS))]
+CanWriteCatalog = Annotated[Principal, Depends(allowed(Action.WRITE_CATALOG))]
+CanWriteFinance = Annotated[Principal, Depends(allowed(Action.WRITE_FINANCE))]
+CanSettle = Annotated[Principal, Depends(allowed(Action.SETTLE))]
+CanWriteMissions = Annotated[Principal, Depends(allowed(Action.WRITE_MISSIONS))]
+CanManageUsers = Annotated[Principal, Depends(allowed(Action.MANAGE_USERS))]
+CanRunDemo = Annotated[Principal, Depends(allowed(Action.RUN_DEMO))]
+
+
+def reader(store: StoreDep) -> Iterator[UnitOfWork]:
+    with store.unit_of_work() as uow:
+        yield uow
+
+
+Reader = Annotated[UnitOfWork, Depends(reader)]
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request's body as sent (Starlette keeps it, so a typed body reads it too)."""
+    return await request.body()
+
+
+RawBody = Annotated[bytes, Depends(raw_body)]

@@ -1,0 +1,105 @@
+"""The write of one request: idempotency, one held unit of work, the audit entry.
+
+`Write.run(work, answer)` opens a writer's unit of work that holds the services'
+commits, serialises with every other write (SQLite's database lock; on PostgreSQL the
+audit head row), and then:
+
+- with an ``Idempotency-Key`` already used by this principal: the same method, route and
+  body get the first answer again (``Idempotent-Replayed: true``) and nothing is written;
+  anything else gets 409;
+- otherwise it runs `work(uow)` (one service call), builds the answer, appends the audit
+  entry (who, role, route, key, body digest, status, answer digest, the ledger
+  transactions recorded) and commits all of it at once. A refusal rolls everything back
+  and leaves no entry: nothing changed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Final, TypeVar
+
+from fastapi import Depends, Header, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from convenio.api.deps import RawBody, StoreDep
+from convenio.auth import Principal
+from convenio.errors import ConflictError, InputError, Problem
+from convenio.services import access
+from convenio.store import Store, UnitOfWork
+
+__all__ = ["IdempotencyKey", "Write", "WriteDep"]
+
+T = TypeVar("T")
+_KEY: Final = re.compile(r"[\x21-\x7e]{1,255}")
+REPLAYED: Final = "Idempotent-Replayed"
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description=(
+            "Any string of 1–255 visible ASCII characters. The same key with the same body "
+            "returns the first answer and writes nothing; with another body: 409."
+        ),
+    ),
+]
+
+
+class Write:
+    def __init__(self, store: Store, request: Request, body: bytes, key: str | None) -> None:
+        if key is not None and _KEY.fullmatch(key) is None:
+            raise InputError(
+                "Idempotency-Key: 1 to 255 visible ASCII characters",
+                [Problem("not a valid key", field="Idempotency-Key")],
+            )
+        self.store = store
+        self.method = request.method
+        self.route = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        self.key = key
+        self.body_digest = access.digest(f"{self.method} {self.route}\n".encode() + body)
+
+    def run(
+        self,
+        who: Principal,
+        work: Callable[[UnitOfWork], T],
+        answer: Callable[[T], BaseModel],
+        summary: Callable[[T], str],
+        status: int = 201,
+    ) -> Response:
+        with self.store.unit_of_work(write=True, hold_commits=True) as uow:
+            uow.auth.lock_audit_head()
+            if self.key is not None:
+                stored = uow.auth.stored_answer(who.name, self.key)
+                if stored is not None:
+                    if stored.body_digest != self.body_digest:
+                        raise ConflictError(
+                            f"Idempotency-Key {self.key!r} was used for another request "
+                            f"({stored.route}); use a new key for a new request",
+                            [Problem("reused with another body", field="Idempotency-Key")],
+                        )
+                    return Response(
+                        stored.answer.encode(),
+                        stored.status,
+                        {REPLAYED: "true"},
+                        media_type="application/json",
+                    )
+            before = uow.ledger.head().seq
+            result = work(uow)
+            after = uow.ledger.head().seq
+            content = answer(result).model_dump_json().encode()
+            first, last = (before + 1, after) if after > before else (0, 0)
+            access.record(
+                uow, who, self.method, self.route, self.key, self.body_digest, status,
+                content, first, last, summary(result),
+            )  # fmt: skip
+            uow.release()
+        return Response(content, status, media_type="application/json")
+
+
+def write(request: Request, store: StoreDep, body: RawBody, key: IdempotencyKey = None) -> Write:
+    return Write(store, request, body, key)
+
+
+WriteDep = Annotated[Write, Depends(write)]

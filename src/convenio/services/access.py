@@ -1,0 +1,313 @@
+"""Access use cases: users and tokens, authentication, and the audit trail.
+
+`authenticate` turns the token of a request into a `Principal` (or says why not);
+`record` appends the audit entry of a state-changing request in the same unit of work as
+the change, so that both commit or neither does; `verify_audit` recomputes the chain (the
+ledger's `verify` calls it). The CLI's commands and the API's routes both call these.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from convenio.auth import (
+    AuditEntry,
+    IssuedToken,
+    Principal,
+    Role,
+    check_password,
+    hash_password,
+    needs_org_unit,
+    needs_party,
+    new_token,
+    split_token,
+    verify_audit_chain,
+)
+from convenio.auth.secrets import MIN_PASSWORD, token_matches
+from convenio.errors import (
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    IntegrityError,
+    Problem,
+)
+from convenio.services.financing import stored_agreement
+from convenio.store import UnitOfWork
+from convenio.store.auth_repo import TokenRow, UserRow
+from convenio.store.ledger_repo import to_micros
+
+__all__ = [
+    "LOGIN_TOKEN_LIFETIME",
+    "AuditReport",
+    "add_user",
+    "audit_entries",
+    "authenticate",
+    "digest",
+    "entry_json",
+    "issue_token",
+    "login",
+    "parse_lifetime",
+    "principal_of",
+    "record",
+    "revoke_token",
+    "tokens",
+    "users",
+    "verify_audit",
+]
+
+LOGIN_PATTERN: Final = re.compile(r"[a-z0-9][a-z0-9._@-]{0,63}")
+LOGIN_TOKEN_LIFETIME: Final = timedelta(hours=12)
+"""How long a token obtained with a password lasts."""
+_LIFETIME: Final = re.compile(r"(\d{1,5})([hdw])")
+_UNIT: Final = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def _now() -> int:
+    return to_micros(datetime.now(UTC))
+
+
+def digest(data: bytes) -> str:
+    """The SHA-256 of `data`, in hex (bodies and answers in the audit trail)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def parse_lifetime(text: str, field: str = "--expires") -> timedelta | None:
+    """``90d``, ``12h``, ``2w`` as a duration; ``never`` as None."""
+    if text == "never":
+        return None
+    match = _LIFETIME.fullmatch(text.strip())
+    if match is None or int(match.group(1)) == 0:
+        raise InputError(
+            f"{field}: {text!r} is no lifetime; write a number and h, d or w (90d), or never",
+            [Problem("not a lifetime", field=field)],
+        )
+    return int(match.group(1)) * _UNIT[match.group(2)]
+
+
+# -- users -------------------------------------------------------------------------
+
+
+def _check_scope(uow: UnitOfWork, role: Role, party: str | None, org_unit: str | None) -> None:
+    problems: list[Problem] = []
+    if needs_party(role) and party is None:
+        problems.append(Problem(f"a {role} user acts for one party: give --party", field="--party"))
+    if not needs_party(role) and party is not None and role is not Role.COORDINATOR:
+        problems.append(Problem(f"a {role} user has no party", field="--party"))
+    if needs_org_unit(role) and org_unit is None:
+        problems.append(
+            Problem("a coordinator works in an org unit: give --org-unit", field="--org-unit")
+        )
+    if not needs_org_unit(role) and org_unit is not None:
+        problems.append(Problem(f"a {role} user has no org unit", field="--org-unit"))
+    if party is not None and not problems:
+        agreement = stored_agreement(uow)
+        known = set() if agreement is None else {p.code for p in agreement.parties}
+        if party not in known:
+            listed = ", ".join(sorted(known)) or "none: load terms first"
+            problems.append(
+                Problem(f"unknown party {party!r} (parties: {listed})", field="--party")
+            )
+    if org_unit is not None and not problems and org_unit not in uow.missions.hierarchy().as_of():
+        problems.append(
+            Problem(
+                f"unknown org unit {org_unit!r} (see convenio orgunits list)", field="--org-unit"
+            )
+        )
+    if problems:
+        raise InputError.from_problems(problems, "user")
+
+
+def add_user(
+    uow: UnitOfWork,
+    login_name: str,
+    role_name: str,
+    party: str | None = None,
+    org_unit: str | None = None,
+    password: str | None = None,
+) -> UserRow:
+    """Create a user (all-or-nothing); the password, if any, is stored as Argon2id."""
+    if LOGIN_PATTERN.fullmatch(login_name) is None:
+        raise InputError(
+            f"login {login_name!r}: lower-case letters, digits and . _ @ -, at most 64",
+            [Problem("not a login", field="login")],
+        )
+    try:
+        role = Role(role_name)
+    except ValueError:
+        roles = ", ".join(r.value for r in Role)
+        raise InputError(
+            f"--role: unknown role {role_name!r} (roles: {roles})",
+            [Problem("unknown role", field="--role")],
+        ) from None
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password is {len(password)} characters long; it needs at least {MIN_PASSWORD}",
+            [Problem("too short", field="password")],
+        )
+    _check_scope(uow, role, party, org_unit)
+    uow.lock()
+    if uow.auth.user(login_name) is not None:
+        raise ConflictError(
+            f"user {login_name!r} exists already", [Problem("exists", field="login")]
+        )
+    hashed = None if password is None else hash_password(password)
+    uow.auth.add_user(login_name, role.value, party, org_unit, hashed, _now())
+    user = uow.auth.user(login_name)
+    assert user is not None
+    uow.commit()
+    return user
+
+
+def users(uow: UnitOfWork) -> list[UserRow]:
+    return uow.auth.users()
+
+
+def _user(uow: UnitOfWork, login_name: str) -> UserRow:
+    user = uow.auth.user(login_name)
+    if user is None:
+        raise InputError(f"no user {login_name!r}", [Problem("unknown user", field="login")])
+    return user
+
+
+def principal_of(user: UserRow, token_id: str | None = None) -> Principal:
+    return Principal(user.login, Role(user.role), user.party, user.org_unit, user.id, token_id)
+
+
+# -- tokens ------------------------------------------------------------------------
+
+
+def issue_token(
+    uow: UnitOfWork, login_name: str, lifetime: timedelta | None, label: str = ""
+) -> tuple[IssuedToken, TokenRow]:
+    """A new token for `login_name`, valid for `lifetime` (None: until revoked)."""
+    user = _user(uow, login_name)
+    if user.disabled_at is not None:
+        raise InputError(f"user {login_name!r} is disabled", [Problem("disabled", field="login")])
+    uow.lock()
+    issued = new_token()
+    at = _now()
+    expires = None if lifetime is None else at + int(lifetime / timedelta(microseconds=1))
+    uow.auth.add_token(issued.token_id, user.id, issued.digest, label[:100], at, expires)
+    uow.commit()
+    row = TokenRow(issued.token_id, user.id, user.login, issued.digest, label, at, expires, None)
+    return issued, row
+
+
+def tokens(uow: UnitOfWork, login_name: str | None = None) -> list[TokenRow]:
+    return uow.auth.tokens(login_name)
+
+
+def revoke_token(uow: UnitOfWork, token_id: str) -> None:
+    """Revoke a token at once: the next request that shows it gets 401."""
+    uow.lock()
+    if not uow.auth.revoke_token(token_id, _now()):
+        known = {t.id: t for t in uow.auth.tokens()}
+        why = "it was revoked already" if token_id in known else "there is no such token"
+        raise InputError(f"token {token_id}: {why}", [Problem(why, field="ID")])
+    uow.commit()
+
+
+def authenticate(uow: UnitOfWork, token_text: str, now: int | None = None) -> Principal:
+    """The principal of a bearer token; `AuthenticationError` saying why not (without
+    telling apart a wrong secret from an unknown token)."""
+    parts = split_token(token_text)
+    found = None if parts is None else uow.auth.token(parts[0])
+    if parts is None or found is None or not token_matches(found[0].digest, parts[1]):
+        raise AuthenticationError("the token is not valid")
+    token, user = found
+    at = _now() if now is None else now
+    if token.revoked_at is not None:
+        raise AuthenticationError("the token was revoked")
+    if token.expires_at is not None and token.expires_at <= at:
+        raise AuthenticationError("the token has expired")
+    if user.disabled_at is not None:
+        raise AuthenticationError("the user is disabled")
+    return principal_of(user, token.id)
+
+
+def login(uow: UnitOfWork, login_name: str, password: str) -> tuple[IssuedToken, TokenRow]:
+    """A token lasting `LOGIN_TOKEN_LIFETIME` for a user's login and password."""
+    user = uow.auth.user(login_name)
+    if user is None or user.password_hash is None:
+        hash_password(password)  # the same time spent whether the login exists or not
+        raise AuthenticationError("wrong login or password")
+    if not check_password(user.password_hash, password) or user.disabled_at is not None:
+        raise AuthenticationError("wrong login or password")
+    return issue_token(uow, login_name, LOGIN_TOKEN_LIFETIME, "password login")
+
+
+# -- the audit trail ---------------------------------------------------------------
+
+
+def record(
+    uow: UnitOfWork,
+    who: Principal,
+    method: str,
+    route: str,
+    idempotency_key: str | None,
+    body_digest: str,
+    status: int,
+    answer: bytes,
+    first_txn: int,
+    last_txn: int,
+    summary: str,
+) -> AuditEntry:
+    """Append the audit entry of a request to the unit of work (committed with it)."""
+    return uow.auth.append_audit(
+        {
+            "at": _now(),
+            "login": who.name,
+            "role": "operator" if who.operator else str(who.role or ""),
+            "party": who.party or "",
+            "method": method,
+            "route": route,
+            "idempotency_key": idempotency_key or "",
+            "body_digest": body_digest,
+            "status": status,
+            "answer_digest": digest(answer),
+            "first_txn": first_txn,
+            "last_txn": last_txn,
+            "summary": summary,
+        },
+        answer.decode("utf-8"),
+    )
+
+
+def entry_json(entry: AuditEntry) -> dict[str, object]:
+    """An audit entry as JSON: its fields, `at` as ISO 8601 (UTC)."""
+    fields = dict(vars(entry))
+    fields["at"] = datetime.fromtimestamp(entry.at / 1_000_000, UTC).isoformat()
+    return fields
+
+
+def audit_entries(
+    uow: UnitOfWork, login_name: str | None = None, since: datetime | None = None
+) -> Sequence[AuditEntry]:
+    return uow.auth.audit_entries(login_name, None if since is None else to_micros(since))
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    entries: int
+    head_seq: int
+    head_hash: str
+
+
+def verify_audit(uow: UnitOfWork) -> AuditReport:
+    """Recompute the audit chain; `IntegrityError` naming the first entry that fails."""
+    count, last, broken = verify_audit_chain(uow.auth.iter_audit())
+    if broken is not None:
+        raise IntegrityError(f"the audit trail is broken at entry {broken}: it was altered")
+    seq, head = uow.auth.audit_head()
+    if count != seq:
+        raise IntegrityError(
+            f"the audit head says {seq} entries but {count} are stored: entries were removed"
+        )
+    if last != head:
+        raise IntegrityError(f"the audit head hash does not match entry {seq}")
+    return AuditReport(count, seq, head)
