@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from convenio.api import problems
+from convenio.api.jobs import JobRunner
 from convenio.api.middleware import Guard, LoginThrottle
 from convenio.api.routes import ROUTERS
 from convenio.settings import Settings, get_settings
@@ -41,9 +42,11 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         own = store is None
         app.state.store = store or Store(settings.store_url, write_wait=settings.write_wait)
+        app.state.jobs = JobRunner(app.state.store)
         try:
             yield
         finally:
+            app.state.jobs.close()
             if own:
                 app.state.store.close()
 

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
+from convenio.api.jobs import JobRunner
 from convenio.auth import ANONYMOUS, Action, Principal
 from convenio.errors import AuthenticationError
 from convenio.services import access
@@ -35,6 +36,7 @@ __all__ = [
     "CanWriteMissions",
     "CanWriteTerms",
     "CurrentPrincipal",
+    "JobsDep",
     "RawBody",
     "Reader",
     "StoreDep",
@@ -50,6 +52,15 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_jobs(request: Request) -> JobRunner:
+    jobs = request.app.state.jobs
+    assert isinstance(jobs, JobRunner)
+    return jobs
+
+
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
 def current_principal(

@@ -34,9 +34,12 @@ from convenio.errors import (
 
 __all__ = [
     "BODY",
+    "PROBLEMS",
     "PROBLEM_JSON",
     "ProblemDetail",
     "ProblemLocation",
+    "from_error",
+    "from_error_body",
     "install",
     "problem_response",
 ]
@@ -125,10 +128,24 @@ def problem_response(
     return Response(orjson.dumps(body), status, headers, media_type=PROBLEM_JSON)
 
 
+def _kind(error: ConvenioError) -> tuple[int, str, str]:
+    return next((v for k, v in _KINDS.items() if isinstance(error, k)), (400, "refused", "Refused"))
+
+
+def from_error_body(error: ConvenioError) -> dict[str, Any]:
+    """The problem details of `error` as a JSON object (a failed job keeps it)."""
+    status, kind, title = _kind(error)
+    return ProblemDetail(
+        type=_BASE + kind,
+        title=title,
+        status=status,
+        detail=_detail(error),
+        errors=[_location(p) for p in error.problems],
+    ).model_dump(exclude_none=True)
+
+
 def from_error(error: ConvenioError) -> Response:
-    status, kind, title = next(
-        (v for k, v in _KINDS.items() if isinstance(error, k)), (400, "refused", "Refused")
-    )
+    status, kind, title = _kind(error)
     headers = {"WWW-Authenticate": 'Bearer realm="convenio"'} if status == 401 else None
     return problem_response(
         status, kind, title, _detail(error), [_location(p) for p in error.problems], headers
@@ -188,3 +205,20 @@ def install(app: Any) -> None:
     app.add_exception_handler(Exception, internal_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(StarletteHTTPException, http_error)
+
+
+def _documented(description: str) -> dict[str, Any]:
+    return {"model": ProblemDetail, "description": description, "content": {PROBLEM_JSON: {}}}
+
+
+PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
+    401: _documented("No credentials, or credentials that are not valid"),
+    403: _documented("Outside the role or scope of the credentials; nothing was written"),
+    404: _documented("No such thing"),
+    409: _documented("Contradicts what is stored (or an idempotency key reused)"),
+    413: _documented("The body is larger than CONVENIO_MAX_BODY"),
+    422: _documented("The input is not valid; `errors` locates each problem"),
+    429: _documented("Too many attempts; wait `Retry-After` seconds"),
+    503: _documented("The store cannot be used (another writer holds it too long)"),
+}
+"""The problem answers every route documents (routers pass them as ``responses``)."""

@@ -24,10 +24,12 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from convenio.api.deps import RawBody, StoreDep
+from convenio.api.jobs import JobRunner, JobWork, job_answer
 from convenio.auth import Principal
 from convenio.errors import ConflictError, InputError, Problem
 from convenio.services import access
 from convenio.store import Store, UnitOfWork
+from convenio.store.auth_repo import JobRow
 
 __all__ = ["IdempotencyKey", "Write", "WriteDep"]
 
@@ -96,6 +98,20 @@ class Write:
             )  # fmt: skip
             uow.release()
         return Response(content, status, media_type="application/json")
+
+    def submit(self, who: Principal, jobs: JobRunner, kind: str, work: JobWork) -> Response:
+        """Queue `work` as a job: 202 with the job (its ``location`` to poll), the job's
+        creation audited like any write; a replay of the same key starts nothing."""
+        created: list[JobRow] = []
+
+        def create(uow: UnitOfWork) -> JobRow:
+            created.append(jobs.create(uow, who, kind))
+            return created[-1]
+
+        answer = self.run(who, create, job_answer, lambda r: f"job {r.id} ({kind}) queued", 202)
+        if created:
+            jobs.start(created[0].id, who, self.route, work)
+        return answer
 
 
 def write(request: Request, store: StoreDep, body: RawBody, key: IdempotencyKey = None) -> Write:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from convenio.api.deps import CanWriteFinance
+from convenio.api.problems import PROBLEMS
 from convenio.api.schemas import Decimal, LoadAnswer
 from convenio.api.tables import as_table
 from convenio.api.writes import WriteDep
@@ -20,7 +21,7 @@ from convenio.store import UnitOfWork
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["financing"])
+router = APIRouter(prefix="/api/v1", tags=["financing"], responses=PROBLEMS)
 
 
 class PaymentIn(BaseModel):

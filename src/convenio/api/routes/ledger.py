@@ -9,13 +9,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from convenio.api.deps import CanReadLedger, CanVerify, Reader
+from convenio.api.problems import PROBLEMS
 from convenio.errors import IntegrityError, Problem
 from convenio.services import ledger as svc
 from convenio.units import format_minor
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api/v1", tags=["ledger"])
+router = APIRouter(prefix="/api/v1", tags=["ledger"], responses=PROBLEMS)
 
 
 class Balance(BaseModel):

@@ -1,0 +1,161 @@
+"""Long work as jobs: a request that would take long answers 202 with a job at once, and
+``GET /api/v1/jobs/{id}`` reports its progress and, when it ends, its result or problem.
+
+Jobs run one at a time on a worker thread of the server (writes queue on the store's
+lock anyway), each in a held unit of work of its own: a job's writes and its audit entry
+commit together when it succeeds, and nothing is written when it fails. The jobs table
+keeps state, progress and result; a job that was queued or running when the server
+stopped is marked ``interrupted`` when it starts again.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import orjson
+from pydantic import BaseModel
+
+from convenio.api.problems import from_error_body
+from convenio.auth import Principal
+from convenio.errors import ConvenioError
+from convenio.files import Tell
+from convenio.services import access
+from convenio.store import Store, UnitOfWork
+from convenio.store.auth_repo import JobRow
+from convenio.store.ledger_repo import to_micros
+
+__all__ = ["JobAnswer", "JobRunner", "JobWork"]
+
+JobWork = Callable[[UnitOfWork, Tell], BaseModel]
+"""A job's work: one service call over a held unit of work, telling its progress."""
+
+TELL_GAP_MICROS = 250_000
+"""Progress is written at most four times a second."""
+
+
+class JobAnswer(BaseModel):
+    """A job: ``state`` queued, running, done, failed or interrupted; ``done`` of
+    ``total`` steps of ``stage``; ``result`` when done, ``problem`` when failed."""
+
+    id: str
+    kind: str
+    state: Literal["queued", "running", "done", "failed", "interrupted"]
+    created: str
+    finished: str | None = None
+    stage: str = ""
+    done: int = 0
+    total: int | None = None
+    result: dict[str, Any] | None = None
+    problem: dict[str, Any] | None = None
+    location: str
+
+
+def _iso(micros: int | None) -> str | None:
+    if micros is None:
+        return None
+    return datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat()
+
+
+def _now() -> int:
+    return to_micros(datetime.now(UTC))
+
+
+def job_answer(row: JobRow) -> JobAnswer:
+    payload = orjson.loads(row.result) if row.result else None
+    failed = row.state == "failed"
+    return JobAnswer(
+        id=row.id,
+        kind=row.kind,
+        state=row.state,
+        created=_iso(row.created_at) or "",
+        finished=_iso(row.finished_at),
+        stage=row.stage,
+        done=row.done,
+        total=row.total,
+        result=None if failed else payload,
+        problem=payload if failed else None,
+        location=f"/api/v1/jobs/{row.id}",
+    )
+
+
+class JobRunner:
+    """The server's job queue (one worker thread)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convenio-job")
+        self._lock = threading.Lock()
+        with store.unit_of_work(write=True) as uow:
+            uow.auth.interrupt_unfinished_jobs(_now())
+            uow.commit()
+
+    def create(self, uow: UnitOfWork, who: Principal, kind: str) -> JobRow:
+        """Add a queued job in the caller's unit of work (start it with `start` after the
+        caller commits)."""
+        job_id = uuid.uuid4().hex
+        uow.auth.add_job(job_id, kind, who.name, _now())
+        row = uow.auth.job(job_id)
+        assert row is not None
+        return row
+
+    def start(self, job_id: str, who: Principal, route: str, work: JobWork) -> None:
+        self._pool.submit(self._run, job_id, who, route, work)
+
+    def job(self, uow: UnitOfWork, job_id: str) -> JobRow | None:
+        return uow.auth.job(job_id)
+
+    def _progress(self, job_id: str) -> Tell:
+        last = 0
+
+        def tell(stage: str, done: int, total: int) -> None:
+            nonlocal last
+            now = _now()
+            if now - last < TELL_GAP_MICROS and (total <= 0 or done < total):
+                return
+            last = now
+            with self.store.unit_of_work(write=True) as uow:
+                uow.auth.update_job(
+                    job_id, stage=stage[:200], done=done, total=total if total > 0 else None
+                )
+                uow.commit()
+
+        return tell
+
+    def _finish(self, job_id: str, state: str, payload: dict[str, Any]) -> None:
+        with self.store.unit_of_work(write=True) as uow:
+            uow.auth.update_job(
+                job_id, state=state, finished_at=_now(), result=orjson.dumps(payload).decode()
+            )
+            uow.commit()
+
+    def _run(self, job_id: str, who: Principal, route: str, work: JobWork) -> None:
+        with self.store.unit_of_work(write=True) as uow:
+            uow.auth.update_job(job_id, state="running")
+            uow.commit()
+        try:
+            with self.store.unit_of_work(write=True, hold_commits=True) as uow:
+                before = uow.ledger.head().seq
+                result = work(uow, self._progress(job_id))
+                after = uow.ledger.head().seq
+                content = result.model_dump_json().encode()
+                first, last = (before + 1, after) if after > before else (0, 0)
+                access.record(
+                    uow, who, "JOB", route, None, access.digest(job_id.encode()), 200, content,
+                    first, last, f"job {job_id} done",
+                )  # fmt: skip
+                uow.release()
+        except ConvenioError as error:
+            self._finish(job_id, "failed", from_error_body(error))
+            return
+        except Exception as exc:  # a bug: the job fails, the server goes on
+            self._finish(job_id, "failed", {"status": 500, "detail": type(exc).__name__})
+            raise
+        self._finish(job_id, "done", orjson.loads(content))
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
