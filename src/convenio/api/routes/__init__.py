@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from convenio.api.routes import financing, ledger
+from convenio.api.routes import admin, dhis2, financing, ledger, missions, settlement, terms
 
 __all__ = ["ROUTERS"]
 
-ROUTERS: tuple[APIRouter, ...] = (ledger.router, financing.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    admin.router,
+    terms.router,
+    ledger.router,
+    financing.router,
+    settlement.router,
+    missions.router,
+    dhis2.router,
+)
