@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -300,7 +301,8 @@ class AuditReport:
 
 def verify_audit(uow: UnitOfWork) -> AuditReport:
     """Recompute the audit chain; `IntegrityError` naming the first entry that fails."""
-    count, last, broken = verify_audit_chain(uow.auth.iter_audit())
+    with closing(uow.auth.iter_audit()) as entries:
+        count, last, broken = verify_audit_chain(entries)
     if broken is not None:
         raise IntegrityError(f"the audit trail is broken at entry {broken}: it was altered")
     seq, head = uow.auth.audit_head()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -253,13 +253,16 @@ class AuthRepository:
             query = query.limit(limit)
         return [_entry(r) for r in self.conn.execute(query)]
 
-    def iter_audit(self) -> Iterator[tuple[AuditEntry, str]]:
+    def iter_audit(self) -> Generator[tuple[AuditEntry, str]]:
         """Every entry with its stored hash, in chain order (for verification)."""
         rows = self.conn.execution_options(yield_per=2000).execute(
             select(audit_log).order_by(audit_log.c.seq)
         )
-        for row in rows:
-            yield _entry(row), row.hash
+        try:
+            for row in rows:
+                yield _entry(row), row.hash
+        finally:
+            rows.close()  # a verifier that stops at a break leaves no server cursor open
 
     # -- jobs ------------------------------------------------------------------------
 
