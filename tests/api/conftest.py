@@ -72,3 +72,8 @@ def client(api_store: Store, people: dict[str, str]) -> Iterator[TestClient]:
     settings = Settings(data_dir=api_store.url)  # the store is given; settings for limits
     with TestClient(create_app(api_store, settings)) as test_client:
         yield test_client
+
+
+# A real `convenio serve` per test module, on SQLite and PostgreSQL (tests/api/live.py);
+# imported here so that every API test module can ask for it. Late: live.py imports `prepare`.
+from tests.api.live import live_server  # noqa: E402, F401
