@@ -22,7 +22,7 @@ from typing import Final
 from convenio.errors import InputError, Problem
 from convenio.financing.daycount import DECIMAL_CONTEXT
 from convenio.ledger.parse import parse_date
-from convenio.terms import PricingRule
+from convenio.terms import Agreement, ItemKind, PricingRule
 
 __all__ = [
     "PRICE_COLUMNS",
@@ -34,6 +34,7 @@ __all__ = [
     "parse_price_csv",
     "reference_price",
     "series_from_points",
+    "series_issuers",
 ]
 
 PRICE_DECIMALS: Final = 4
@@ -253,3 +254,22 @@ def parse_price_csv(stream: Iterable[str], name: str) -> tuple[list[PricePoint],
         seen[(series, day)] = line
         points.append(PricePoint(series, day, price))
     return points, problems
+
+
+def series_issuers(agreement: Agreement) -> dict[str, frozenset[str]]:
+    """Who issues each reference series: the suppliers of commodity flows in every
+    version whose pricing reads that series (the diesel supplier quotes diesel-gulf).
+
+    A series no version prices by has no issuer (it is absent from the answer); a flow of
+    services or goods, valued by rate cards, issues nothing."""
+    issuers: dict[str, set[str]] = {}
+    for version in agreement.versions:
+        if version.pricing is None:
+            continue
+        found = issuers.setdefault(version.pricing.reference_series, set())
+        found.update(
+            flow.supplier
+            for flow in version.flows
+            if any(agreement.item(i).kind is ItemKind.COMMODITY for i in flow.items)
+        )
+    return {series: frozenset(parties) for series, parties in issuers.items()}

@@ -19,12 +19,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from convenio.auth import OPERATOR, Principal
-from convenio.errors import ConflictError, InputError, Problem, StorageError
+from convenio.errors import AccessError, ConflictError, InputError, Problem, StorageError
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.financing import (
     Accrual,
     Delivery,
     Invoice,
+    PricePoint,
     PriceSeries,
     Tranche,
     Valuation,
@@ -49,6 +50,7 @@ from convenio.financing.late import (
     late_charges,
 )
 from convenio.financing.payments import parse_payments_csv
+from convenio.financing.prices import series_issuers
 from convenio.ledger import AccountSpec, Transaction
 from convenio.ledger.parse import Located
 from convenio.services import ledger
@@ -76,6 +78,8 @@ __all__ = [
     "settlement_pair_of",
     "settlement_sides",
     "stored_agreement",
+    "tranche",
+    "tranches",
 ]
 
 
@@ -152,9 +156,15 @@ def _parsed(digest: str, text: str, source: str) -> Agreement:
 
 
 def load_prices(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Path,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> LoadResult:
-    """Record the price points of a CSV or .xlsx file (all or nothing, idempotent)."""
+    """Record the price points of a CSV or .xlsx file (all or nothing, idempotent); an
+    `actor` other than the operator records only series its party issues
+    (`convenio.financing.prices.series_issuers`)."""
     with open_table(path, options, PRICE_NUMERIC, tell) as table:
         points, problems = parse_price_csv(table.lines, table.name)
         problems = table.problems(problems)
@@ -162,6 +172,8 @@ def load_prices(
         problems.extend(duplicates)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        if not actor.operator:
+            _require_issuer(actor, stored_agreement(uow), points, table.name)
         uow.lock()
         stored = {
             (p.series, p.date): p.price for p in uow.financing.prices({p.series for p in points})
@@ -177,6 +189,29 @@ def load_prices(
         uow.financing.add_prices(new)
         uow.commit()
         return LoadResult(len(new), len(points) - len(new))
+
+
+def _require_issuer(
+    actor: Principal, agreement: Agreement | None, points: Sequence[PricePoint], name: str
+) -> None:
+    """`AccessError` at every price point of a series that no party of `actor` issues."""
+    issuers = {} if agreement is None else series_issuers(agreement)
+    refused = []
+    for line, point in enumerate(points, start=2):
+        parties = issuers.get(point.series, frozenset())
+        if not any(actor.may_act_for(party) for party in parties):
+            by = " or ".join(sorted(parties)) or "no party of the terms"
+            refused.append(
+                Problem(
+                    f"{point.series} on {point.date}: {actor.name} may not quote it "
+                    f"(issued by {by})",
+                    name,
+                    line,
+                    "series",
+                )
+            )
+    if refused:
+        raise AccessError.from_problems(refused, "out of scope")
 
 
 def _digest(*fields: object) -> str:
@@ -229,16 +264,25 @@ def _settled_in(
 
 
 def load_deliveries(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Path,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> LoadResult:
     """Value, split and record every delivery of a CSV or .xlsx file, with its ledger
-    transactions."""
+    transactions; an `actor` other than the operator records only deliveries its party
+    supplies."""
     agreement = current_agreement(uow)
     with open_table(path, options, DELIVERY_NUMERIC, tell) as table:
         located, problems = read_deliveries_csv(table.lines, table.name, agreement)
         problems = table.problems(problems)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        actor.require_parties(
+            (d.supplier, Problem(f"delivery {d.delivery_id}", table.name, line, "supplier"))
+            for line, d in located
+        )
         lines = {delivery.delivery_id: line for line, delivery in located}
         lock_under(uow, agreement)
         return record_deliveries(uow, agreement, [d for _, d in located], table.name, lines)
@@ -382,9 +426,16 @@ def record_payments(
     return LoadResult(len(new), len(parsed) - len(new), settled=settled)
 
 
-def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
+def tranches(
+    uow: UnitOfWork, party: str | None = None, actor: Principal = OPERATOR
+) -> list[Tranche]:
     """Every tranche, or those where `party` is creditor or debtor (a state code, ``VEN``,
-    stands for its agencies too: ``VEN.PDVSA``). An unknown party: `InputError`."""
+    stands for its agencies too: ``VEN.PDVSA``). An unknown party: `InputError`. An
+    `actor` who reads one party only (a treasury) gets its party's tranches, and
+    `AccessError` for another party."""
+    if not actor.sees_all_parties():
+        party = actor.party if party is None else party
+        actor.require_parties([(party or "", Problem("", field="party"))])
     found = uow.financing.tranches()
     if party is None:
         return found
@@ -399,6 +450,18 @@ def tranches(uow: UnitOfWork, party: str | None = None) -> list[Tranche]:
         )
 
     return [t for t in found if belongs_to(t.creditor, party) or belongs_to(t.debtor, party)]
+
+
+def tranche(uow: UnitOfWork, tranche_id: str, actor: Principal = OPERATOR) -> Tranche:
+    """The tranche `tranche_id` (`InputError` if none is stored, or none the `actor`
+    reads: a treasury reads the tranches its party lends or owes)."""
+    for found in tranches(uow, actor=actor):
+        if found.id == tranche_id:
+            return found
+    raise InputError(
+        f"no tranche {tranche_id!r}: GET /api/v1/tranches (`convenio tranches`) lists them",
+        [Problem("unknown tranche", field="tranche_id")],
+    )
 
 
 def accrue(uow: UnitOfWork, through: date, commit: bool = True) -> LoadResult:

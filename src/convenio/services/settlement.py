@@ -15,11 +15,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from convenio.errors import InputError, Problem
+from convenio.auth import OPERATOR, Action, Principal
+from convenio.errors import AccessError, AuthenticationError, InputError, Problem
+from convenio.files import Tell
 from convenio.financing.claims import Claim, ClaimType
 from convenio.ledger import reversal_of
 from convenio.ledger.parse import Located
-from convenio.periods import parse_period
+from convenio.periods import Period, parse_period, period_of, periods_between
 from convenio.services import ledger
 from convenio.services.financing import (
     accrue,
@@ -31,9 +33,18 @@ from convenio.settlement import OpenClaim, settle, settlement_accounts, settleme
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow
 from convenio.store.ledger_repo import to_micros
+from convenio.terms import Agreement
 from convenio.units import format_minor
 
-__all__ = ["AGE_BUCKETS", "RunOutcome", "party_statement", "run_settlement"]
+__all__ = [
+    "AGE_BUCKETS",
+    "MAX_PERIODS",
+    "RunOutcome",
+    "party_statement",
+    "run_settlement",
+    "settle_periods",
+    "settlement_runs",
+]
 
 AGE_BUCKETS = (("current", None, 0), ("1-30", 1, 30), ("31-90", 31, 90), ("over 90", 91, None))
 """Days past due: not yet due, 1–30, 31–90, more than 90."""
@@ -61,11 +72,32 @@ def _pair_of(claim: Claim, sides: dict[str, str]) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> list[RunOutcome]:
+def _may_settle(actor: Principal, a: str, b: str) -> bool:
+    """Whether `actor` settles the pair `a`, `b`: a commission settles the pairs that
+    include its party (the commission of VEN settles VEN.PDVSA's)."""
+    return actor.may_act_for(a) or actor.may_act_for(b)
+
+
+def _refuse_pairs(actor: Principal, key: str, pairs: Sequence[tuple[str, str]]) -> AccessError:
+    return AccessError.from_problems(
+        [
+            Problem(f"{key} {a}-{b}: {actor.name} may not settle a pair without its party",
+                    field="period")
+            for a, b in pairs
+        ],
+        "out of scope",
+    )  # fmt: skip
+
+
+def run_settlement(
+    uow: UnitOfWork, period_text: str, reopen: bool = False, actor: Principal = OPERATOR
+) -> list[RunOutcome]:
     """Settle `period_text` (``2011Q4``, ``2011-10``, ``2011``) for every pair of parties.
 
     A pair already settled for the period keeps its run (unless `reopen`); when every
-    pair is, nothing is written, not even the interest accrual the runs would need."""
+    pair is, nothing is written, not even the interest accrual the runs would need. An
+    `actor` other than the operator settles only the pairs that include its party:
+    `AccessError` (nothing written) when no pair of the period does."""
     period = parse_period(period_text)
     key = period.iso()
     agreement = current_agreement(uow)
@@ -81,6 +113,8 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     sides = settlement_sides(agreement, period.end)
     active_runs = uow.financing.runs(key)
     named = rules.parties
+    if len(named) == 2 and not _may_settle(actor, named[0], named[1]):
+        raise _refuse_pairs(actor, key, [(named[0], named[1])])
     if (
         not reopen
         and len(named) == 2
@@ -107,7 +141,11 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     outcomes = []
     due: list[tuple[str, str, str | None]] = []
     now = to_micros(datetime.now(UTC))
-    for a, b in _pairs(claims, named, sides):
+    pairs = _pairs(claims, named, sides)
+    mine = [(a, b) for a, b in pairs if _may_settle(actor, a, b)]
+    if pairs and not mine:
+        raise _refuse_pairs(actor, key, pairs)
+    for a, b in mine:
         active = [r for r in active_runs if (r.party_a, r.party_b) == (a, b)]
         if active and not reopen:
             outcomes.append(RunOutcome(active[0], created=False))
@@ -161,6 +199,66 @@ def run_settlement(uow: UnitOfWork, period_text: str, reopen: bool = False) -> l
     return outcomes
 
 
+MAX_PERIODS = 400
+"""The most periods one call of `settle_periods` settles (a century of quarters)."""
+
+
+def settle_periods(
+    uow: UnitOfWork,
+    through: str,
+    first: str | None = None,
+    actor: Principal = OPERATOR,
+    tell: Tell | None = None,
+) -> list[RunOutcome]:
+    """Settle every period from `first` to `through` (both included, of `through`'s
+    kind), in order, as `run_settlement` does each; then commit. Without `first`: from the
+    period after the last one settled, or else from the one the terms take effect in."""
+    last = parse_period(through)
+    start = _start(uow, last) if first is None else parse_period(first)
+    periods = list(periods_between(start, last))
+    if not periods:
+        raise InputError(
+            f"{start.iso()} comes after {last.iso()}: nothing to settle",
+            [Problem("after through", field="from" if first else "through")],
+        )
+    if len(periods) > MAX_PERIODS:
+        raise InputError(
+            f"{len(periods)} periods from {start.iso()} to {last.iso()}: at most "
+            f"{MAX_PERIODS} at once",
+            [Problem("too many periods", field="from")],
+        )
+    outcomes: list[RunOutcome] = []
+    for done, period in enumerate(periods):
+        if tell is not None:
+            tell(f"settling {period.iso()}", done, len(periods))
+        outcomes += run_settlement(uow, period.iso(), actor=actor)
+    if tell is not None:
+        tell("settled", len(periods), len(periods))
+    uow.commit()
+    return outcomes
+
+
+def _start(uow: UnitOfWork, last: Period) -> Period:
+    """The period after the last one settled, or the terms' first (of `last`'s kind)."""
+    ends = [end for _, _, end, _, _ in uow.financing.settled_periods()]
+    if ends:
+        return period_of(max(ends), last.type).next()
+    return period_of(current_agreement(uow).versions[0].effective, last.type)
+
+
+def settlement_runs(
+    uow: UnitOfWork, period: str | None = None, actor: Principal = OPERATOR
+) -> list[RunRow]:
+    """The active settlement runs (of `period`, or all), by period end; an `actor` who
+    reads one party only (a treasury) gets the runs of its party's pairs."""
+    key = None if period is None else parse_period(period).iso()
+    return [
+        run
+        for run in uow.financing.runs(key)
+        if actor.sees_all_parties() or _may_settle(actor, run.party_a, run.party_b)
+    ]
+
+
 def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:
     reversals = []
     for txn_id in run.transactions:
@@ -173,15 +271,22 @@ def _reverse_run(uow: UnitOfWork, run: RunRow, on: date) -> None:
         ledger.record(uow, reversals)
 
 
-def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
+def party_statement(
+    uow: UnitOfWork, party: str, as_of: date, actor: Principal = OPERATOR
+) -> dict[str, Any]:
     """What `party` is owed and owes as of a date: claims by type and age, tranche
     principal outstanding and accrued interest, each per counterparty (decimal strings).
 
     A party that settles for others (CUB.BNC for CUB and CUB.CUPET) answers for theirs;
     `settled_by` names the party that answers for `party` (None: itself), and
     `parties_with_claims` the parties whose statements hold something on that date, so
-    that an empty statement can say where to look."""
+    that an empty statement can say where to look.
+
+    `actor` reads it if it reads `party`'s accounts (a commission, the auditor, the
+    party's treasury) or if the statement is a settled one (`_settled_on`), which anyone
+    may read: else `AuthenticationError` for the public, `AccessError` for a user."""
     agreement = current_agreement(uow)
+    _require_statement_reader(uow, agreement, actor, party, as_of)
     known = sorted(p.code for p in agreement.parties)
     if party not in known:
         raise InputError(
@@ -276,3 +381,35 @@ def party_statement(uow: UnitOfWork, party: str, as_of: date) -> dict[str, Any]:
             for (direction, other, currency), amount in sorted(interest.items())
         ],
     }
+
+
+def _require_statement_reader(
+    uow: UnitOfWork, agreement: Agreement, actor: Principal, party: str, as_of: date
+) -> None:
+    if actor.may(Action.READ_LEDGER) and (actor.sees_all_parties() or actor.may_act_for(party)):
+        return
+    if _settled_on(uow, agreement, party, as_of):
+        return
+    why = (
+        f"the statement of {party} as of {as_of.isoformat()} is not a settled one (the last "
+        f"day of a period settled for every pair of {party})"
+    )
+    if actor.anonymous:
+        raise AuthenticationError(f"sign in: {why}")
+    raise AccessError(
+        f"{actor.name} may not read it: {why}",
+        [Problem("not a settled statement", field="as_of")],
+    )
+
+
+def _settled_on(uow: UnitOfWork, agreement: Agreement, party: str, as_of: date) -> bool:
+    """Whether `as_of` is the last day of a settled period for every pair that `party`
+    (through its settlement side) has settled in: a statement published by the runs."""
+    side = settlement_sides(agreement, as_of).get(party, party)
+    runs = [
+        (end, frozenset((a, b)))
+        for _, _, end, a, b in uow.financing.settled_periods()
+        if side in (a, b)
+    ]
+    pairs = {pair for _, pair in runs}
+    return bool(pairs) and all((as_of, pair) in runs for pair in pairs)
