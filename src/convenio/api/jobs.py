@@ -4,12 +4,15 @@
 Jobs run one at a time on a worker thread of the server (writes queue on the store's
 lock anyway), each in a held unit of work of its own: a job's writes and its audit entry
 commit together when it succeeds, and nothing is written when it fails. The jobs table
-keeps state, progress and result; a job that was queued or running when the server
-stopped is marked ``interrupted`` when it starts again.
+keeps state and result; a running job's progress is kept in the server's memory (its held
+unit of work holds the write lock, so no other connection could write it to the table)
+and stored with the result when it ends. A job that was queued or running when the
+server stopped is marked ``interrupted`` when it starts again.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import uuid
 from collections.abc import Callable
@@ -33,9 +36,6 @@ __all__ = ["JobAnswer", "JobRunner", "JobWork"]
 
 JobWork = Callable[[UnitOfWork, Tell], BaseModel]
 """A job's work: one service call over a held unit of work, telling its progress."""
-
-TELL_GAP_MICROS = 250_000
-"""Progress is written at most four times a second."""
 
 
 class JobAnswer(BaseModel):
@@ -90,6 +90,7 @@ class JobRunner:
         self.store = store
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="convenio-job")
         self._lock = threading.Lock()
+        self._live: dict[str, tuple[str, int, int | None]] = {}
         with store.unit_of_work(write=True) as uow:
             uow.auth.interrupt_unfinished_jobs(_now())
             uow.commit()
@@ -106,31 +107,32 @@ class JobRunner:
     def start(self, job_id: str, who: Principal, route: str, work: JobWork) -> None:
         self._pool.submit(self._run, job_id, who, route, work)
 
-    def job(self, uow: UnitOfWork, job_id: str) -> JobRow | None:
-        return uow.auth.job(job_id)
+    def job(self, uow: UnitOfWork, job_id: str, who: Principal) -> JobRow | None:
+        """The job as `who` may see it (None: no such job, or not theirs to see), with
+        its live progress while it runs."""
+        row = access.job(uow, job_id, who)
+        with self._lock:
+            live = self._live.get(job_id)
+        if row is None or live is None or row.state not in ("queued", "running"):
+            return row
+        stage, done, total = live
+        return dataclasses.replace(row, stage=stage, done=done, total=total)
 
     def _progress(self, job_id: str) -> Tell:
-        last = 0
-
         def tell(stage: str, done: int, total: int) -> None:
-            nonlocal last
-            now = _now()
-            if now - last < TELL_GAP_MICROS and (total <= 0 or done < total):
-                return
-            last = now
-            with self.store.unit_of_work(write=True) as uow:
-                uow.auth.update_job(
-                    job_id, stage=stage[:200], done=done, total=total if total > 0 else None
-                )
-                uow.commit()
+            with self._lock:
+                self._live[job_id] = (stage[:200], done, total if total > 0 else None)
 
         return tell
 
     def _finish(self, job_id: str, state: str, payload: dict[str, Any]) -> None:
+        with self._lock:
+            stage, done, total = self._live.pop(job_id, ("", 0, None))
         with self.store.unit_of_work(write=True) as uow:
             uow.auth.update_job(
-                job_id, state=state, finished_at=_now(), result=orjson.dumps(payload).decode()
-            )
+                job_id, state=state, finished_at=_now(), result=orjson.dumps(payload).decode(),
+                stage=stage, done=done, total=total,
+            )  # fmt: skip
             uow.commit()
 
     def _run(self, job_id: str, who: Principal, route: str, work: JobWork) -> None:

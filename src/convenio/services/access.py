@@ -1,6 +1,7 @@
 """Access use cases: users and tokens, authentication, and the audit trail.
 
 `authenticate` turns the token of a request into a `Principal` (or says why not);
+`sign_in` trades a login and password for a token, audited without the token's text;
 `record` appends the audit entry of a state-changing request in the same unit of work as
 the change, so that both commit or neither does; `verify_audit` recomputes the chain (the
 ledger's `verify` calls it). The CLI's commands and the API's routes both call these.
@@ -9,6 +10,7 @@ ledger's `verify` calls it). The CLI's commands and the API's routes both call t
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from contextlib import closing
@@ -17,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from convenio.auth import (
+    OPERATOR,
+    Action,
     AuditEntry,
     IssuedToken,
     Principal,
@@ -31,6 +35,7 @@ from convenio.auth import (
 )
 from convenio.auth.secrets import MIN_PASSWORD, token_matches
 from convenio.errors import (
+    AccessError,
     AuthenticationError,
     ConflictError,
     InputError,
@@ -39,7 +44,7 @@ from convenio.errors import (
 )
 from convenio.services.financing import stored_agreement
 from convenio.store import UnitOfWork
-from convenio.store.auth_repo import TokenRow, UserRow
+from convenio.store.auth_repo import JobRow, TokenRow, UserRow
 from convenio.store.ledger_repo import to_micros
 
 __all__ = [
@@ -48,14 +53,19 @@ __all__ = [
     "add_user",
     "audit_entries",
     "authenticate",
+    "current_token",
     "digest",
+    "disable_user",
     "entry_json",
     "issue_token",
+    "job",
     "login",
     "parse_lifetime",
     "principal_of",
     "record",
     "revoke_token",
+    "set_password",
+    "sign_in",
     "tokens",
     "users",
     "verify_audit",
@@ -123,6 +133,14 @@ def _check_scope(uow: UnitOfWork, role: Role, party: str | None, org_unit: str |
         raise InputError.from_problems(problems, "user")
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"the password is {len(password)} characters long; it needs at least {MIN_PASSWORD}",
+            [Problem("too short", field="password")],
+        )
+
+
 def add_user(
     uow: UnitOfWork,
     login_name: str,
@@ -145,11 +163,8 @@ def add_user(
             f"--role: unknown role {role_name!r} (roles: {roles})",
             [Problem("unknown role", field="--role")],
         ) from None
-    if password is not None and len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"the password is {len(password)} characters long; it needs at least {MIN_PASSWORD}",
-            [Problem("too short", field="password")],
-        )
+    if password is not None:
+        _check_password(password)
     _check_scope(uow, role, party, org_unit)
     uow.lock()
     if uow.auth.user(login_name) is not None:
@@ -172,6 +187,30 @@ def _user(uow: UnitOfWork, login_name: str) -> UserRow:
     user = uow.auth.user(login_name)
     if user is None:
         raise InputError(f"no user {login_name!r}", [Problem("unknown user", field="login")])
+    return user
+
+
+def disable_user(uow: UnitOfWork, login_name: str) -> UserRow:
+    """Disable a user at once: every token of theirs fails from the next request, and
+    they may not sign in. A user disabled already is left as it is."""
+    uow.lock()
+    user = _user(uow, login_name)
+    if user.disabled_at is None:
+        uow.auth.disable_user(user.id, _now())
+    uow.commit()
+    return _user(uow, login_name)
+
+
+def set_password(uow: UnitOfWork, login_name: str, password: str) -> UserRow:
+    """Set (or replace) a user's password, stored as Argon2id; tokens already issued
+    stay valid (revoke them to end them)."""
+    _check_password(password)
+    _user(uow, login_name)
+    hashed = hash_password(password)  # slow on purpose: before the lock
+    uow.lock()
+    user = _user(uow, login_name)
+    uow.auth.set_password(user.id, hashed)
+    uow.commit()
     return user
 
 
@@ -203,14 +242,30 @@ def tokens(uow: UnitOfWork, login_name: str | None = None) -> list[TokenRow]:
     return uow.auth.tokens(login_name)
 
 
-def revoke_token(uow: UnitOfWork, token_id: str) -> None:
-    """Revoke a token at once: the next request that shows it gets 401."""
+def revoke_token(uow: UnitOfWork, token_id: str, actor: Principal = OPERATOR) -> TokenRow:
+    """Revoke a token at once: the next request that shows it gets 401. Whoever may
+    manage users revokes any token; anyone else only their own (`AccessError`, which
+    does not say whether another's token exists)."""
     uow.lock()
+    found = uow.auth.token(token_id)
+    if not actor.may(Action.MANAGE_USERS) and (found is None or found[1].id != actor.user_id):
+        raise AccessError(
+            f"{actor.name} may revoke only their own tokens",
+            [Problem("not your token", field="token_id")],
+        )
     if not uow.auth.revoke_token(token_id, _now()):
-        known = {t.id: t for t in uow.auth.tokens()}
-        why = "it was revoked already" if token_id in known else "there is no such token"
+        why = "it was revoked already" if found is not None else "there is no such token"
         raise InputError(f"token {token_id}: {why}", [Problem(why, field="ID")])
     uow.commit()
+    revoked = uow.auth.token(token_id)
+    assert revoked is not None
+    return revoked[0]
+
+
+def current_token(uow: UnitOfWork, who: Principal) -> TokenRow | None:
+    """The token `who` signed in with (None for the operator and the public)."""
+    found = None if who.token_id is None else uow.auth.token(who.token_id)
+    return None if found is None else found[0]
 
 
 def authenticate(uow: UnitOfWork, token_text: str, now: int | None = None) -> Principal:
@@ -240,6 +295,36 @@ def login(uow: UnitOfWork, login_name: str, password: str) -> tuple[IssuedToken,
     if not check_password(user.password_hash, password) or user.disabled_at is not None:
         raise AuthenticationError("wrong login or password")
     return issue_token(uow, login_name, LOGIN_TOKEN_LIFETIME, "password login")
+
+
+REDACTED: Final = "(shown once to the user; not kept)"
+"""What the audit trail keeps in place of a token's text."""
+
+
+def sign_in(
+    uow: UnitOfWork, login_name: str, password: str, route: str
+) -> tuple[IssuedToken, TokenRow]:
+    """`login`, and its audit entry in the same unit of work (the principal: the user
+    who signed in). Neither the password nor the token is kept or digested: the entry's
+    body digest covers the login alone and its answer reads `REDACTED` for the token, so
+    nothing in the trail helps to guess either. No idempotency key: a replay must never
+    hand a token to anyone."""
+    issued, row = login(uow, login_name, password)
+    answer = json.dumps(
+        {"token": REDACTED, "id": row.id, "expires": _iso(row.expires_at)}, separators=(",", ":")
+    )
+    user = _user(uow, login_name)
+    record(
+        uow, principal_of(user, row.id), "POST", route, None,
+        digest(f"POST {route}\nlogin={login_name}".encode()), 201, answer.encode(), 0, 0,
+        f"signed in: token {row.id}",
+    )  # fmt: skip
+    uow.commit()
+    return issued, row
+
+
+def _iso(micros: int | None) -> str | None:
+    return None if micros is None else datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat()
 
 
 # -- the audit trail ---------------------------------------------------------------
@@ -287,9 +372,25 @@ def entry_json(entry: AuditEntry) -> dict[str, object]:
 
 
 def audit_entries(
-    uow: UnitOfWork, login_name: str | None = None, since: datetime | None = None
+    uow: UnitOfWork,
+    login_name: str | None = None,
+    since: datetime | None = None,
+    after: int = 0,
+    limit: int | None = None,
 ) -> Sequence[AuditEntry]:
-    return uow.auth.audit_entries(login_name, None if since is None else to_micros(since))
+    """The entries of `login_name` (or everyone's) from `since`, in chain order: at most
+    `limit` of them, those after entry `after` (a page starts after the last seq seen)."""
+    moment = None if since is None else to_micros(since)
+    return uow.auth.audit_entries(login_name, moment, limit, after)
+
+
+def job(uow: UnitOfWork, job_id: str, who: Principal) -> JobRow | None:
+    """The job if `who` may see it — its creator, whoever reads the audit trail, the
+    operator — else None, as for a job that does not exist (no one learns of another's)."""
+    row = uow.auth.job(job_id)
+    if row is None or (row.login != who.name and not who.may(Action.READ_AUDIT)):
+        return None
+    return row
 
 
 @dataclass(frozen=True)

@@ -242,9 +242,13 @@ class AuthRepository:
         return entry
 
     def audit_entries(
-        self, login: str | None = None, since: int | None = None, limit: int | None = None
+        self,
+        login: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+        after: int = 0,
     ) -> list[AuditEntry]:
-        query = select(audit_log).order_by(audit_log.c.seq)
+        query = select(audit_log).where(audit_log.c.seq > after).order_by(audit_log.c.seq)
         if login is not None:
             query = query.where(audit_log.c.login == login)
         if since is not None:
