@@ -22,8 +22,10 @@ from convenio.analytics import (
     pivot_sql,
     specs_for,
 )
+from convenio.auth import OPERATOR, Action, Principal
+from convenio.errors import Problem
 from convenio.periods import parse_period
-from convenio.services.missions import ensure_mirror
+from convenio.services.missions import ensure_mirror, require_reach, scope_of
 from convenio.store import UnitOfWork
 from convenio.store.missions_tables import (
     category_option_combos,
@@ -47,13 +49,25 @@ def query(
     threshold: int = DEFAULT_THRESHOLD,
     mission: str | None = None,
     engine: Engine = "auto",
+    actor: Principal = OPERATOR,
 ) -> list[ResultRow]:
     """The rows answering ``--dx``/``--pe``/``--ou`` (DHIS2 syntax; see
-    `convenio.analytics.request`), small counts suppressed if `public`."""
+    `convenio.analytics.request`), small counts suppressed if `public`.
+
+    An `actor` who may not read mission data (the public, a treasury) gets the public
+    answer, with at least the default threshold; a coordinator reads its subtree only:
+    with no org unit named, its own; naming one outside it is `AccessError`."""
     repo = uow.missions
     catalog = repo.catalog()
     hierarchy = repo.hierarchy()
+    if not actor.may(Action.READ_MISSIONS):
+        public, threshold = True, max(threshold, DEFAULT_THRESHOLD)
+    if scope_of(actor, hierarchy) is not None and actor.org_unit is not None:
+        tokens = [t.strip() for t in ou.split(";") if t.strip()]
+        if not any(not t.upper().startswith(("LEVEL-", "OU_GROUP-")) for t in tokens):
+            ou = ";".join([actor.org_unit, *tokens])
     request = parse_request(dx, pe, ou, catalog, hierarchy, mission)
+    require_reach(actor, hierarchy, [(r, Problem("", field="--ou")) for r in request.roots])
     element_ids, unit_ids = repo.ids(data_elements), repo.ids(org_units)
     ids = Ids(element_ids, unit_ids, repo.ids(missions))
     specs = specs_for(request, catalog, hierarchy, ids)

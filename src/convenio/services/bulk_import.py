@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConvenioError, InputError, Problem
 from convenio.files import PLAIN, FileOptions, open_table
 from convenio.missions import DEFAULT, DataValue, RawValue, ValueType, lock_problems
@@ -27,7 +28,7 @@ from convenio.missions import validate_values as check_rows
 from convenio.periods import Period, parse_period
 from convenio.services.mirror_sync import rebuild_copy
 from convenio.services.mission_data import VALUE_NUMERIC, ImportResult
-from convenio.services.missions import MAX_PROBLEMS
+from convenio.services.missions import MAX_PROBLEMS, require_reach
 from convenio.store import UnitOfWork
 from convenio.store.bulk_load import BITS, BulkLoad, ElementRow, FileKind
 from convenio.store.bulk_values import value_text
@@ -237,21 +238,23 @@ def import_bulk(
     dry_run: bool = False,
     today: date | None = None,
     options: FileOptions = PLAIN,
+    actor: Principal = OPERATOR,
 ) -> ImportResult:
     """Import a Parquet, CSV or .xlsx file of numeric values into the DuckDB file; see
-    the module docstring. `today` decides expiry. A UTF-8 CSV read as it is goes to
+    the module docstring. `today` decides expiry; `actor` (a coordinator) imports only
+    values at org units of its subtree. A UTF-8 CSV read as it is goes to
     DuckDB directly; any other (another --encoding, --locale es, .xlsx) is first
     written as plain UTF-8 CSV to a temporary file, and problems name the original."""
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm") and uow.missions.mirror is None:
         raise InputError(POSTGRES_REFUSAL, [Problem("not on this store", field="--bulk")])
     if suffix not in (".xlsx", ".xlsm") and _kind(path) == "parquet":
-        return _import_bulk(uow, path, dry_run, today)
+        return _import_bulk(uow, path, dry_run, today, actor)
     plain = suffix == ".csv" and options.locale is None and options.sheet is None
     if plain and codecs.lookup(options.encoding).name == "utf-8":
         with open_table(path, options):  # the header's ';' hint, an unreadable file
             pass
-        return _import_bulk(uow, path, dry_run, today)
+        return _import_bulk(uow, path, dry_run, today, actor)
     with open_table(path, options, VALUE_NUMERIC) as table, tempfile.TemporaryDirectory() as tmp:
         canonical = Path(tmp) / "values.csv"
         with canonical.open("w", encoding="utf-8", newline="") as out:
@@ -260,7 +263,7 @@ def import_bulk(
         if problems:
             raise InputError.from_problems(problems, table.name)
         try:
-            return _import_bulk(uow, canonical, dry_run, today)
+            return _import_bulk(uow, canonical, dry_run, today, actor)
         except ConvenioError as error:
             raise _renamed(error, str(canonical), table.name) from None
 
@@ -272,7 +275,11 @@ def _renamed(error: ConvenioError, old: str, new: str) -> ConvenioError:
 
 
 def _import_bulk(
-    uow: UnitOfWork, path: Path, dry_run: bool = False, today: date | None = None
+    uow: UnitOfWork,
+    path: Path,
+    dry_run: bool = False,
+    today: date | None = None,
+    actor: Principal = OPERATOR,
 ) -> ImportResult:
     repo = uow.missions
     mirror = repo.mirror
@@ -298,6 +305,14 @@ def _import_bulk(
                 job.ids["missions"],
             )
             load.set_periods(job.period_rows(load.stage()))
+            require_reach(
+                actor,
+                repo.hierarchy(),
+                [
+                    (job.uid_of["units"][unit], Problem("", job.file, job.line(row), "orgUnit"))
+                    for unit, row in load.first_rows_by_unit()
+                ],
+            )
             job.row_problems(load)
             same = job.key_problems(load)
             settled = job.lock_problems(load, today or date.today())

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from convenio.analytics import DEFAULT_THRESHOLD
+from convenio.auth import OPERATOR, Action, Principal
 from convenio.errors import InputError, Problem
 from convenio.files import PLAIN, FileOptions, Tell, open_table
 from convenio.missions.cases import (
@@ -32,7 +33,7 @@ from convenio.missions.cases import (
     parse_events_csv,
     parse_people_csv,
 )
-from convenio.services.missions import refuse
+from convenio.services.missions import refuse, require_reach, scope_of
 from convenio.services.sealing import Sealer
 from convenio.store import UnitOfWork
 from convenio.store.missions_tables import org_units
@@ -57,9 +58,11 @@ def load_cases(
     secret: str = "",
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> CasesResult:
     """Load an events file and, optionally, a personal-data file sealed with `secret`
-    (CSV or .xlsx, both read as `options` say)."""
+    (CSV or .xlsx, both read as `options` say). `actor` (a coordinator) records events
+    and personal data only of cases at org units of its subtree."""
     sealer = Sealer(secret) if people_path is not None else None
     with ExitStack() as files:
         table = files.enter_context(open_table(events_path, options, (), tell))
@@ -70,7 +73,7 @@ def load_cases(
             more_table = files.enter_context(open_table(people_path, options, (), tell))
             people, more = parse_people_csv(more_table.lines, more_table.name)
             problems.extend(more_table.problems(more))
-        return _record(uow, events, people, sealer, problems, table.name, str(people_path))
+        return _record(uow, events, people, sealer, problems, table.name, str(people_path), actor)
 
 
 def record_cases(
@@ -96,14 +99,30 @@ def _record(
     problems: list[Problem],
     name: str,
     people_name: str,
+    actor: Principal = OPERATOR,
 ) -> CasesResult:
     if problems:  # the files' own: refused before waiting for the write lock
         raise refuse(sorted(problems, key=lambda p: (p.file or "", p.line or 0)), name)
+    hierarchy = uow.missions.hierarchy()
+    require_reach(
+        actor, hierarchy, [(e.org_unit, Problem("", name, e.line, "org_unit")) for e in events]
+    )
     uow.lock()
     repo = uow.cases
     refs = repo.pseudonyms({e.case for e in events} | {p.case_id for p in people})
     back = {p: c for c, p in refs.items()}
     stored = [e._replace(case=back[e.case]) for e in repo.events(refs.values())]
+    if scope_of(actor, hierarchy) is not None:  # a case stored elsewhere, its person
+        sites: dict[str, set[str]] = {}
+        for e in (*stored, *events):
+            sites.setdefault(e.case, set()).add(e.org_unit)
+        located = [(u, Problem("", name, e.line, "case_id")) for e in events for u in sites[e.case]]
+        located += [
+            (u, Problem("", people_name, p.line, "case_id"))
+            for p in people
+            for u in sorted(sites.get(p.case_id, ()))
+        ]
+        require_reach(actor, hierarchy, located)
     problems.extend(check_events(events, name, set(uow.missions.ids(org_units)), stored))
     in_file = {e.case for e in events}
     problems.extend(
@@ -183,10 +202,17 @@ def pathway_indicators(
     org_unit: str | None = None,
     public: bool = False,
     threshold: int = DEFAULT_THRESHOLD,
+    actor: Principal = OPERATOR,
 ) -> dict[str, Any]:
     """The indicators of a pathway over every case (at `org_unit` and below, if given),
     as plain values; with `public`, counts under `threshold` (and the rates and medians
-    made of them) are None, as in the public output of analytics."""
+    made of them) are None, as in the public output of analytics. An `actor` who may
+    not read mission data gets the public answer; a coordinator its subtree only (by
+    default its own org unit)."""
+    if not actor.may(Action.READ_MISSIONS):
+        public, threshold = True, max(threshold, DEFAULT_THRESHOLD)
+    if org_unit is None and actor.org_unit is not None and not actor.may_reach(()):
+        org_unit = actor.org_unit
     if pathway not in PATHWAYS:
         raise InputError(
             f"--pathway {pathway!r}: one of {', '.join(PATHWAYS)}",
@@ -199,6 +225,7 @@ def pathway_indicators(
             raise InputError(
                 f"--ou {org_unit!r}: unknown org unit", [Problem("unknown", field="--ou")]
             )
+        require_reach(actor, hierarchy, [(org_unit, Problem("", field="--ou"))])
         units = hierarchy.descendants(org_unit)
         events = [e for e in events if e.org_unit in units]
     found: Indicators = indicators(pathway, events)

@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConflictError, InputError, Problem
 from convenio.files import PLAIN, FileOptions, Tell, open_table
 from convenio.financing import Delivery
@@ -48,7 +49,7 @@ from convenio.services.financing import (
     lock_under,
     record_deliveries,
 )
-from convenio.services.missions import refuse
+from convenio.services.missions import refuse, require_reach, scope_of
 from convenio.store import UnitOfWork
 from convenio.store.deployments_repo import ConversionRow
 from convenio.store.missions_tables import missions, org_units
@@ -177,13 +178,17 @@ def _record_cooperants(
 
 
 def load_deployments(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Path,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> RegistryResult:
     """Load ``id,cooperant_id,org_unit,start,end[,mission]`` rows (CSV or .xlsx); all or
-    nothing."""
+    nothing. `actor` (a coordinator) deploys only to sites of its subtree."""
     with open_table(path, options, (), tell) as table:
         located, problems = parse_deployments_csv(table.lines, table.name)
-        return _record_deployments(uow, located, table.problems(problems), table.name)
+        return _record_deployments(uow, located, table.problems(problems), table.name, actor)
 
 
 def record_deployments(
@@ -195,13 +200,37 @@ def record_deployments(
 
 
 def _record_deployments(
-    uow: UnitOfWork, located: Sequence[Located], problems: list[Problem], name: str
+    uow: UnitOfWork,
+    located: Sequence[Located],
+    problems: list[Problem],
+    name: str,
+    actor: Principal = OPERATOR,
 ) -> RegistryResult:
     if problems:  # the file's own: refused before waiting for the write lock
         raise refuse(sorted(problems, key=lambda p: p.line or 0), name)
+    hierarchy = uow.missions.hierarchy()
+    require_reach(
+        actor,
+        hierarchy,
+        [
+            (d.org_unit, Problem("", name, line, "org_unit"))
+            for line, d in located
+            if isinstance(d, Deployment)
+        ],
+    )
     uow.lock()
     repo = uow.deployments
     stored = {d.id: d for d in repo.deployments()}
+    if scope_of(actor, hierarchy) is not None:  # moving a deployment out of elsewhere
+        require_reach(
+            actor,
+            hierarchy,
+            [
+                (stored[d.id].org_unit, Problem("", name, line, "id"))
+                for line, d in located
+                if isinstance(d, Deployment) and d.id in stored
+            ],
+        )
     problems.extend(
         check_deployments(
             located,
@@ -236,10 +265,15 @@ def _months(period: Period) -> list[Period]:
     return months_of(period)
 
 
-def period_person_months(uow: UnitOfWork, period_text: str) -> list[PersonMonths]:
-    """The person-months per profession, site and month of a period, from what is stored."""
+def period_person_months(
+    uow: UnitOfWork, period_text: str, actor: Principal = OPERATOR
+) -> list[PersonMonths]:
+    """The person-months per profession, site and month of a period, from what is stored
+    (a coordinator `actor`: at the sites of its subtree only)."""
     months = _months(parse_period(period_text))
-    return person_months(uow.deployments.deployments(), uow.deployments.cooperants(), months)
+    found = person_months(uow.deployments.deployments(), uow.deployments.cooperants(), months)
+    sites = scope_of(actor, uow.missions.hierarchy())
+    return found if sites is None else [f for f in found if f.org_unit in sites]
 
 
 def _plans(

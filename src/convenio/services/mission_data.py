@@ -23,7 +23,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal, TextIO
 
-from convenio.errors import InputError
+from convenio.auth import OPERATOR, Principal
+from convenio.errors import InputError, Problem
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.missions import (
     DataValue,
@@ -35,8 +36,9 @@ from convenio.missions import (
     write_csv,
     write_json,
 )
+from convenio.periods import parse_period
 from convenio.services.mirror_sync import commit_with_bulk
-from convenio.services.missions import commit_with_mirror, refuse
+from convenio.services.missions import commit_with_mirror, refuse, require_reach, scope_of
 from convenio.store import UnitOfWork
 from convenio.store.analytics_mirror import MirrorWriter
 from convenio.store.bulk_values import bulk_count, bulk_export, bulk_stored, value_text
@@ -54,6 +56,7 @@ __all__ = [
     "export_values",
     "import_raw_values",
     "import_values",
+    "select_values",
 ]
 
 ExportFormat = Literal["csv", "dhis2-json"]
@@ -97,19 +100,21 @@ def import_values(
     today: date | None = None,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> ImportResult:
-    """Import a data values file; see the module docstring. `today` decides expiry."""
+    """Import a data values file; see the module docstring. `today` decides expiry;
+    `actor` (a coordinator) may change values only at org units of its subtree."""
     if _is_json(path):
         raws, problems = parse_json(read_text(path, options), str(path))
         if problems:
             raise refuse(problems, str(path))
-        return import_raw_values(uow, raws, str(path), dry_run, today)
+        return import_raw_values(uow, raws, str(path), dry_run, today, actor)
     with open_table(path, options, VALUE_NUMERIC, tell) as table:
         raws, problems = parse_csv(table.lines, table.name)
         problems = table.problems(problems)
         if problems:
             raise refuse(problems, table.name)
-        return import_raw_values(uow, raws, table.name, dry_run, today)
+        return import_raw_values(uow, raws, table.name, dry_run, today, actor)
 
 
 def import_raw_values(
@@ -118,9 +123,12 @@ def import_raw_values(
     file: str,
     dry_run: bool = False,
     today: date | None = None,
+    actor: Principal = OPERATOR,
 ) -> ImportResult:
     """Import parsed rows (as `import_values` does a file's), `file` naming them in
-    problems; see the module docstring. `today` decides expiry."""
+    problems; see the module docstring. `today` decides expiry; `actor` (a coordinator)
+    may change values only at org units of its subtree (else `AccessError`, nothing
+    written)."""
     if not dry_run:
         uow.lock()
     repo = uow.missions
@@ -130,6 +138,17 @@ def import_raw_values(
     if problems:
         raise refuse(problems, file)
     assert len(values) == len(raws)
+    require_reach(
+        actor,
+        repo.hierarchy(),
+        (
+            (
+                v.org_unit,
+                Problem("", file, raw.line, f"{raw.where}.orgUnit" if raw.where else "orgUnit"),
+            )
+            for v, raw in zip(values, raws, strict=True)
+        ),
+    )
     element_ids, coc_ids, aoc_ids = (
         repo.ids(data_elements),
         repo.ids(category_option_combos),
@@ -245,6 +264,47 @@ def export_values(
     uow: UnitOfWork, out: TextIO, fmt: ExportFormat = "csv", data_set: str | None = None
 ) -> int:
     """Write the stored values (of one data set, if named) to `out`; how many."""
+    values = _stored(uow, data_set)
+    return write_json(values, out) if fmt == "dhis2-json" else write_csv(values, out)
+
+
+def select_values(
+    uow: UnitOfWork,
+    data_set: str | None = None,
+    period: str | None = None,
+    org_unit: str | None = None,
+    children: bool = False,
+    actor: Principal = OPERATOR,
+) -> list[DataValue]:
+    """The stored values (in export order) of `data_set`, of `period` (its id), at
+    `org_unit` (and below it, with `children`): what DHIS2's ``dataValueSets`` answers.
+    A coordinator reads only its subtree: naming a unit outside it is `AccessError`."""
+    hierarchy = uow.missions.hierarchy()
+    pe = None if period is None else _period_id(period)
+    units = scope_of(actor, hierarchy)
+    if org_unit is not None:
+        if org_unit not in hierarchy:
+            raise InputError(
+                f"orgUnit: unknown org unit {org_unit!r}", [Problem("unknown", field="orgUnit")]
+            )
+        require_reach(actor, hierarchy, [(org_unit, Problem("", field="orgUnit"))])
+        units = frozenset(hierarchy.descendants(org_unit) if children else {org_unit})
+    return [
+        v
+        for v in _stored(uow, data_set)
+        if (pe is None or v.pe == pe) and (units is None or v.org_unit in units)
+    ]
+
+
+def _period_id(text: str) -> str:
+    try:
+        return parse_period(text).id
+    except InputError as exc:
+        raise InputError(str(exc), [Problem("not a period", field="period")]) from None
+
+
+def _stored(uow: UnitOfWork, data_set: str | None) -> Iterator[DataValue]:
+    """The stored values (of one data set, if named), SQLite's and bulk, in export order."""
     elements = None
     if data_set is not None:
         found = uow.missions.catalog().data_sets.get(data_set)
@@ -263,7 +323,7 @@ def export_values(
         types = {e.uid: e.value_type for e in repo.catalog().elements.values()}
         bulk = bulk_export(repo.mirror, ids, types, elements)
         values = heapq.merge(values, bulk, key=_export_order)
-    return write_json(values, out) if fmt == "dhis2-json" else write_csv(values, out)
+    return values
 
 
 def _export_order(v: DataValue) -> tuple[str, date, str, str, str, str]:

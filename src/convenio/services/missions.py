@@ -10,15 +10,17 @@ disaggregation, an option combo in use — cannot be changed under them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from convenio.errors import ConflictError, InputError, Problem
+from convenio.auth import Principal
+from convenio.errors import AccessError, ConflictError, InputError, Problem
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.missions import (
     Catalog,
+    Hierarchy,
     MetadataDocument,
     OrgUnitRow,
     apply_rows,
@@ -45,6 +47,8 @@ __all__ = [
     "load_org_units",
     "refuse",
     "reopen_period",
+    "require_reach",
+    "scope_of",
 ]
 
 MAX_PROBLEMS = 100
@@ -71,6 +75,30 @@ def refuse(problems: Sequence[Problem], what: str) -> InputError:
     """One `InputError` carrying all the problems (the CLI lists the first ones and
     writes all of them to --errors-file)."""
     return InputError.from_problems(problems, what=what)
+
+
+def require_reach(
+    actor: Principal, hierarchy: Hierarchy, located: Iterable[tuple[str, Problem]]
+) -> None:
+    """`AccessError` listing every (org unit, where) outside the actor's subtree (a
+    coordinator's); units the hierarchy does not know are left to the input checks."""
+    refused = [
+        where._replace(
+            message=f"{where.message}: " * bool(where.message)
+            + f"{actor.name} may not act at {unit} (outside {actor.org_unit})"
+        )
+        for unit, where in located
+        if unit in hierarchy and not actor.may_reach(hierarchy.ancestors(unit))
+    ]
+    if refused:
+        raise AccessError.from_problems(refused, "out of scope")
+
+
+def scope_of(actor: Principal, hierarchy: Hierarchy) -> frozenset[str] | None:
+    """The org units the actor reads (its subtree), or None: every one."""
+    if actor.org_unit is None or actor.may_reach(()):
+        return None
+    return frozenset(hierarchy.descendants(actor.org_unit))
 
 
 def commit_with_mirror(

@@ -228,6 +228,14 @@ class BulkLoad:
             "LEFT JOIN bk_elements e ON e.id = r.element_id"
         )
 
+    def first_rows_by_unit(self) -> list[tuple[int, int]]:
+        """(org unit id, first row naming it) for every known org unit of the file."""
+        found = self.con.execute(
+            "SELECT unit_id, min(row) FROM bk_rows WHERE unit_id IS NOT NULL GROUP BY unit_id "
+            "ORDER BY 2"
+        ).fetchall()
+        return [(int(u), int(r)) for u, r in found]
+
     def row_count(self) -> int:
         row = self.con.execute("SELECT count(*) FROM bk_rows").fetchone()
         return int(row[0]) if row else 0
