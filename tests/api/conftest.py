@@ -2,7 +2,8 @@
 missions sample (Venezuela, two states, three clinics) and one user of every role, each
 with a token; an in-process client over it.
 
-`people` maps a name to its token: ``admin``, ``commission-XAT``, ``commission-XBO``,
+Each also has a spare token (`spare_token_id`) and a finished job (`job_id`), known by
+id. `people` maps a name to its token: ``admin``, ``commission-XAT``, ``commission-XBO``,
 ``treasury-XAT``, ``treasury-XBO``, ``coordinator-ZU`` (org unit VE-ZU: Zulia and below),
 ``auditor``. `bearer(token)` is the header that shows it.
 """
@@ -10,6 +11,7 @@ with a token; an in-process client over it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from convenio.services import access
 from convenio.services.financing import load_terms_file
 from convenio.settings import Settings
 from convenio.store import Store
+from convenio.store.ledger_repo import to_micros
 from tests.missions_data import load_sample
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "convenio" / "examples"
@@ -52,7 +55,26 @@ def prepare(store: Store, tmp: Path) -> dict[str, str]:
         with store.unit_of_work(write=True, late_lock=True) as uow:
             issued, _ = access.issue_token(uow, name.lower(), None)
         tokens[name] = issued.text
+    with store.unit_of_work(write=True) as uow:
+        at = to_micros(datetime.now(UTC))
+        for name in PEOPLE:
+            user = uow.auth.user(name.lower())
+            assert user is not None
+            uow.auth.add_token(spare_token_id(name), user.id, "0" * 64, "spare", at, None)
+            uow.auth.add_job(job_id(name), "sample", name.lower(), at)
+            uow.auth.update_job(job_id(name), state="done", finished_at=at, result="{}")
+        uow.commit()
     return tokens
+
+
+def spare_token_id(name: str) -> str:
+    """The id of a second token of `name` (no secret matches it): one to revoke."""
+    return f"{list(PEOPLE).index(name) + 1:012x}"
+
+
+def job_id(name: str) -> str:
+    """The id of a finished job that `name` created."""
+    return f"job-{name.lower()}"
 
 
 @pytest.fixture

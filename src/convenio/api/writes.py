@@ -62,6 +62,13 @@ class Write:
         self.key = key
         self.body_digest = access.digest(f"{self.method} {self.route}\n".encode() + body)
 
+    def keep_secret(self, public: BaseModel) -> None:
+        """Digest `public` — the body without its secrets (a password) — instead of the
+        body, so that the audit trail holds no digest anyone could test guesses against.
+        The same key with the same public fields then replays whatever the secret was."""
+        body = public.model_dump_json().encode()
+        self.body_digest = access.digest(f"{self.method} {self.route}\n".encode() + body)
+
     def run(
         self,
         who: Principal,
@@ -69,7 +76,11 @@ class Write:
         answer: Callable[[T], BaseModel],
         summary: Callable[[T], str],
         status: int = 201,
+        kept: Callable[[T], BaseModel] | None = None,
     ) -> Response:
+        """Run `work` and answer `answer(result)`; the audit trail keeps that answer (a
+        replay returns it) unless `kept` gives what to keep instead: an answer showing a
+        secret once (a token) is kept without it, and a replay answers without it too."""
         with self.store.unit_of_work(write=True, hold_commits=True) as uow:
             uow.auth.lock_audit_head()
             if self.key is not None:
@@ -91,10 +102,11 @@ class Write:
             result = work(uow)
             after = uow.ledger.head().seq
             content = answer(result).model_dump_json().encode()
+            keep = content if kept is None else kept(result).model_dump_json().encode()
             first, last = (before + 1, after) if after > before else (0, 0)
             access.record(
                 uow, who, self.method, self.route, self.key, self.body_digest, status,
-                content, first, last, summary(result),
+                keep, first, last, summary(result),
             )  # fmt: skip
             uow.release()
         return Response(content, status, media_type="application/json")
