@@ -212,6 +212,7 @@ def _documented(description: str) -> dict[str, Any]:
 
 
 PROBLEMS: Final[dict[int | str, dict[str, Any]]] = {
+    400: _documented("The body cannot be read (not JSON, not UTF-8)"),
     401: _documented("No credentials, or credentials that are not valid"),
     403: _documented("Outside the role or scope of the credentials; nothing was written"),
     404: _documented("No such thing"),
