@@ -2,9 +2,9 @@
 work, a permission, a write.
 
 A route reads as its signature: ``def balances(uow: Reader, who: CanReadLedger)``. The
-principal comes from ``Authorization: Bearer <token>`` only (never a query parameter or
-a cookie); no header means the public (anonymous), a header that does not hold a valid
-token means 401.
+principal comes from ``Authorization: Bearer <token>`` (or DHIS2's ``ApiToken <token>``)
+only (never a query parameter or a cookie); no header means the public (anonymous), a
+header that does not hold a valid token means 401.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ def current_principal(
     if authorization is None:
         return ANONYMOUS
     scheme, _, token = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    # ApiToken is DHIS2's scheme: its clients send the same token that way.
+    if scheme.lower() not in ("bearer", "apitoken") or not token.strip():
         raise AuthenticationError("the Authorization header must read: Bearer <token>")
     with store.unit_of_work() as uow:
         return access.authenticate(uow, token.strip())
