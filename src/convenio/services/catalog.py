@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import InputError, Problem
 from convenio.missions import BEGINNING
 from convenio.services import ledger
@@ -174,10 +175,19 @@ def terms_version(uow: UnitOfWork, version_id: str) -> AgreementVersion | None:
 
 
 def accounts(
-    uow: UnitOfWork, party: str | None = None, unit: str | None = None, as_of: date | None = None
+    uow: UnitOfWork,
+    party: str | None = None,
+    unit: str | None = None,
+    as_of: date | None = None,
+    actor: Principal = OPERATOR,
 ) -> list[AccountRow]:
     """Every account (of `party` and its agencies, in `unit`), with its balance as of
-    `as_of` (default: everything recorded), by name."""
+    `as_of` (default: everything recorded), by name. An `actor` that does not read every
+    party's accounts (a treasury) reads its own party's: by default, and only those."""
+    if party is None and not actor.sees_all_parties():
+        party = actor.party
+    if party is not None:
+        actor.require_parties([(party, Problem("", field="--party"))])
     specs = uow.ledger.accounts()
     balances = {row.account: row for row in ledger.balances(uow, as_of)}
     return [

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConflictError, InputError, IntegrityError, Problem
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.ledger import (
@@ -26,6 +27,7 @@ from convenio.ledger import (
     check_transaction,
     content_digest,
     encode_content,
+    party_of,
     reversal_of,
     verify_chain,
 )
@@ -56,6 +58,7 @@ __all__ = [
     "read_journal",
     "record",
     "reverse",
+    "transaction",
     "verify",
 ]
 
@@ -162,14 +165,21 @@ JOURNAL_NUMERIC = ("amount",)
 """The columns of the accounts and journal files read the Spanish way under --locale es."""
 
 
-def open_accounts_file(uow: UnitOfWork, path: Path, options: FileOptions = PLAIN) -> OpenResult:
-    """Open every account of a CSV or .xlsx file ``account,unit[,kind,floor,ceiling]``."""
+def open_accounts_file(
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, actor: Principal = OPERATOR
+) -> OpenResult:
+    """Open every account of a CSV or .xlsx file ``account,unit[,kind,floor,ceiling]``; an
+    `actor` other than the operator opens only accounts its party owns."""
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
     with open_table(path, options, ACCOUNT_NUMERIC) as table:
         declared, problems = parse_accounts_csv(table.lines, table.name, scales)
         problems = table.problems(problems)
         if problems:
             raise InputError.from_problems(problems, table.name)
+        actor.require_parties(
+            (d.spec.party, Problem(f"account {d.spec.name}", d.file, d.line, "account"))
+            for d in declared
+        )
         return open_accounts(uow, declared)
 
 
@@ -182,9 +192,10 @@ _JOURNAL_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm")
 def read_journal(
     path: Path, scales: dict[str, int], options: FileOptions = PLAIN, tell: Tell | None = None
 ) -> list[Located]:
-    """Parse a CSV, .xlsx or JSON journal file (by its extension); raise on any problem."""
+    """Parse a CSV, .xlsx or JSON journal file (by its extension; a name without one, as
+    the API gives a JSON body's rows, is CSV); raise on any problem."""
     suffix = path.suffix.lower()
-    if suffix not in _JOURNAL_SUFFIXES:
+    if suffix and suffix not in _JOURNAL_SUFFIXES:
         raise InputError(f"{path}: expected a .csv, .xlsx or .json journal")
     if suffix == ".json":
         located, problems = parse_json(io.StringIO(read_text(path, options)), str(path), scales)
@@ -200,10 +211,15 @@ def read_journal(
 
 
 def post_file(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Path,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> PostResult:
     """Post every transaction of a journal file, all or nothing; `tell` hears the
-    reading (bytes) and then the posting.
+    reading (bytes) and then the posting. An `actor` other than the operator posts only
+    transactions whose every account its party owns.
 
     The file is parsed and every transaction checked against the stored units and
     accounts before the write lock is taken (`uow.lock()`, for a late-locking unit of
@@ -213,6 +229,7 @@ def post_file(
     scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
     specs = uow.ledger.accounts()
     batch = read_journal(path, scales, options, tell)
+    _require_accounts(actor, batch)
     problems = [
         Problem(issue.message, item.file, line, f"{at}.{issue.field}" if at else issue.field)
         for item in batch
@@ -225,6 +242,18 @@ def post_file(
         tell(f"posting {len(batch):,} transactions", 0, 0)
     uow.lock()
     return post(uow, batch)
+
+
+def _require_accounts(actor: Principal, batch: Sequence[Located]) -> None:
+    """`AccessError` locating every posting to an account of a party `actor` may not act
+    for (the account's party is its first segment: `party_of`)."""
+    actor.require_parties(
+        (party_of(p.account), Problem(f"transaction {item.txn.id}", item.file, line, field))
+        for item in batch
+        for i, p in enumerate(item.txn.postings)
+        for line, at in [item.where(i)]
+        for field in [f"{at}.account" if at else "account"]
+    )
 
 
 def post(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
@@ -385,12 +414,18 @@ def _bound_problems(
 
 def reverse(
     uow: UnitOfWork, txn_id: str, new_id: str | None = None, on: date | None = None,
-    reason: str = "",
+    reason: str = "", actor: Principal = OPERATOR,
 ) -> PostResult:  # fmt: skip
-    """Post the reversal of a recorded transaction (once: a second reversal is refused)."""
-    original = uow.ledger.get(txn_id)
+    """Post the reversal of a recorded transaction (once: a second reversal is refused).
+    An `actor` other than the operator reverses only transactions whose every account its
+    party owns; one that touches none of them is, to it, unknown."""
+    original = transaction(uow, txn_id, actor)
     if original is None:
         raise InputError(f"no transaction {txn_id!r}", [Problem("unknown", field="txn_id")])
+    actor.require_parties(
+        (party_of(p.account), Problem(f"transaction {txn_id}", field="txn_id"))
+        for p in original.txn.postings
+    )
     if original.txn.reverses is not None:
         raise ConflictError(f"{txn_id} is itself a reversal; post a new transaction instead")
     new_id = new_id or f"{txn_id}/reversal"
@@ -402,6 +437,19 @@ def reverse(
 
 
 # -- reading -------------------------------------------------------------------------
+
+
+def transaction(
+    uow: UnitOfWork, txn_id: str, actor: Principal = OPERATOR
+) -> RecordedTransaction | None:
+    """A recorded transaction, or None when there is none of that id or when `actor` may
+    act for no party of its accounts (what it may not read, it does not learn exists)."""
+    found = uow.ledger.get(txn_id)
+    if found is None or actor.sees_all_parties():
+        return found
+    if any(actor.may_act_for(party_of(p.account)) for p in found.txn.postings):
+        return found
+    return None
 
 
 def balances(
