@@ -27,14 +27,14 @@ PAYMENT = {
 }  # fmt: skip
 
 
-def _client(store: Store, tmp_path: Path, **settings: object) -> TestClient:
-    return TestClient(create_app(store, Settings(data_dir=tmp_path, **settings)))
+def _client(store: Store, settings: Settings) -> TestClient:
+    return TestClient(create_app(store, settings))
 
 
 @pytest.fixture
 def small(api_store: Store, people: dict[str, str], tmp_path: Path) -> Iterator[TestClient]:
     """A server that takes bodies of at most 2,048 bytes."""
-    with _client(api_store, tmp_path, max_body=2048) as client:
+    with _client(api_store, Settings(data_dir=tmp_path, max_body=2048)) as client:
         yield client
 
 
@@ -96,7 +96,7 @@ def test_cors_is_closed_unless_origins_are_set(
     simple = client.get("/api/v1/openapi.json", headers={"Origin": "https://elsewhere.example"})
     assert "access-control-allow-origin" not in simple.headers
     portal = "https://portal.example.org"
-    with _client(api_store, tmp_path, cors_origins=portal) as opened:
+    with _client(api_store, Settings(data_dir=tmp_path, cors_origins=portal)) as opened:
         allowed = opened.options("/api/v1/payments", headers={**preflight, "Origin": portal})
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == portal
