@@ -2,21 +2,27 @@
 
 The CLI itself runs as the operator of the store (whoever can open the store's file or
 database): it creates the first admin, issues and revokes tokens, and reads the audit
-trail without signing in. Everyone else reaches the store through the server, with the
-rights of their role (docs/server.md).
+trail without signing in. Its changes to users and tokens are in the audit trail as the
+operator's (method ``CLI``, the command line as the route: no secret is ever on it).
+Everyone else reaches the store through the server, with the rights of their role
+(docs/server.md).
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
 from convenio.cli.common import console, guard, open_store, parse_moment_option, print_json
 from convenio.cli.render import Cell, Column, Listing, emit, output_format
+
+if TYPE_CHECKING:
+    from convenio.store import UnitOfWork
 
 __all__ = ["audit", "serve", "tokens_app", "users_app"]
 
@@ -29,6 +35,34 @@ tokens_app = typer.Typer(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout")]
 CsvOpt = Annotated[bool, typer.Option("--csv", help="CSV on stdout")]
+PasswordStdin = Annotated[
+    bool, typer.Option("--password-stdin", help="Read the password from standard input")
+]
+T = TypeVar("T")
+
+
+def _audited(
+    command: Sequence[str], work: Callable[[UnitOfWork], T], said: Callable[[T], str]
+) -> T:
+    """Run `work` (one service call) as the operator, and record it in the audit trail
+    in the same transaction: `command` is the command line (``convenio users add …``)."""
+    from convenio.auth import OPERATOR
+    from convenio.services import access
+
+    line = shlex.join(["convenio", *command])
+    with open_store().unit_of_work(write=True, late_lock=True, hold_commits=True) as uow:
+        result = work(uow)
+        summary = said(result)
+        access.record(
+            uow, OPERATOR, "CLI", line, None, access.digest(line.encode()), 0,
+            summary.encode(), 0, 0, summary,
+        )  # fmt: skip
+        uow.release()
+    return result
+
+
+def _password() -> str:
+    return sys.stdin.readline().rstrip("\r\n")
 
 
 def serve(
@@ -69,23 +103,70 @@ def users_add(
     org_unit: Annotated[
         str | None, typer.Option(help="The org unit (and its subtree) of a coordinator")
     ] = None,
-    password_stdin: Annotated[
-        bool, typer.Option("--password-stdin", help="Read the password from standard input")
-    ] = False,
+    password_stdin: PasswordStdin = False,
 ) -> None:
     """Add a user; with --password-stdin they may sign in with a password (else only
     with tokens issued to them)."""
     from convenio.services import access
 
+    command = ["users", "add", login, "--role", role]
+    command += ["--party", party] if party else []
+    command += ["--org-unit", org_unit] if org_unit else []
+    command += ["--password-stdin"] if password_stdin else []
     with guard():
-        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
-        store = open_store()
-        with store.unit_of_work(write=True, late_lock=True) as uow:
-            user = access.add_user(uow, login, role, party, org_unit, password)
+        password = _password() if password_stdin else None
+        user = _audited(
+            command,
+            lambda uow: access.add_user(uow, login, role, party, org_unit, password),
+            lambda u: f"user {u.login} added ({u.role})",
+        )
     scope = user.party or user.org_unit
     console.print(
         f"added {user.login}: {user.role}" + (f" of {scope}" if scope else ""), highlight=False
     )
+
+
+@users_app.command("disable")
+def users_disable(
+    login: Annotated[str, typer.Argument(help="The user to disable")],
+) -> None:
+    """Disable a user: their tokens fail from the next request on, and they may not sign
+    in."""
+    from convenio.services import access
+
+    with guard():
+        user = _audited(
+            ["users", "disable", login],
+            lambda uow: access.disable_user(uow, login),
+            lambda u: f"user {u.login} disabled",
+        )
+    console.print(f"disabled {user.login}", highlight=False)
+
+
+@users_app.command("password")
+def users_password(
+    login: Annotated[str, typer.Argument(help="The user whose password to set")],
+    password_stdin: PasswordStdin = False,
+) -> None:
+    """Set a user's password (at least 12 characters), read from standard input; their
+    tokens stay valid (revoke them with convenio tokens revoke)."""
+    from convenio.errors import InputError, Problem
+    from convenio.services import access
+
+    with guard():
+        if not password_stdin:
+            raise InputError(
+                "give the password on standard input with --password-stdin "
+                "(never on the command line, where other users of the machine see it)",
+                [Problem("missing", field="--password-stdin")],
+            )
+        password = _password()
+        user = _audited(
+            ["users", "password", login, "--password-stdin"],
+            lambda uow: access.set_password(uow, login, password),
+            lambda u: f"password of {u.login} set",
+        )
+    console.print(f"password of {user.login} set", highlight=False)
 
 
 @users_app.command("list")
@@ -121,8 +202,11 @@ def tokens_issue(
 
     with guard():
         lifetime = access.parse_lifetime(expires)
-        with open_store().unit_of_work(write=True, late_lock=True) as uow:
-            issued, row = access.issue_token(uow, login, lifetime, label)
+        issued, row = _audited(
+            ["tokens", "issue", login, "--expires", expires, "--label", label],
+            lambda uow: access.issue_token(uow, login, lifetime, label),
+            lambda r: f"token {r[1].id} issued to {login}",
+        )
     sys.stdout.write(issued.text + "\n")
     until = _moment(row.expires_at) or "revoked"
     sys.stderr.write(f"token {row.id} for {login}, valid until {until}; it is not shown again\n")
@@ -157,8 +241,12 @@ def tokens_revoke(token_id: Annotated[str, typer.Argument(metavar="ID", help="To
     """Revoke a token at once: the next request showing it gets 401."""
     from convenio.services import access
 
-    with guard(), open_store().unit_of_work(write=True, late_lock=True) as uow:
-        access.revoke_token(uow, token_id)
+    with guard():
+        _audited(
+            ["tokens", "revoke", token_id],
+            lambda uow: access.revoke_token(uow, token_id),
+            lambda t: f"token {t.id} revoked",
+        )
     console.print(f"revoked token {token_id}", highlight=False)
 
 
