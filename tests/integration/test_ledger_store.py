@@ -18,6 +18,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 
+from convenio.auth import AUDIT_GENESIS
 from convenio.errors import ConflictError, ConvenioError, InputError, IntegrityError, Problem
 from convenio.ledger import AccountKind, AccountSpec
 from convenio.ledger.parse import LocatedAccount
@@ -637,11 +638,12 @@ def test_reversal_that_would_break_a_floor_is_refused(based: Store) -> None:
 
 def test_verify_passes_on_a_sound_ledger(store: Store, tmp_path: Path) -> None:
     open_accounts(store)
+    # No audit entries: the audit trail's head is its genesis (as the ledger's is).
     with store.unit_of_work() as uow:
-        assert svc.verify(uow) == svc.VerifyReport(0, 0, "0" * 64)
+        assert svc.verify(uow) == svc.VerifyReport(0, 0, "0" * 64, 0, AUDIT_GENESIS)
     result = post(store, write(tmp_path, "base.csv", BASE))
     with store.unit_of_work() as uow:
-        assert svc.verify(uow) == svc.VerifyReport(3, 3, result.head_hash)
+        assert svc.verify(uow) == svc.VerifyReport(3, 3, result.head_hash, 0, AUDIT_GENESIS)
 
 
 TAMPERING = {
