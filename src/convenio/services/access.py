@@ -49,6 +49,7 @@ from convenio.store.ledger_repo import to_micros
 
 __all__ = [
     "LOGIN_TOKEN_LIFETIME",
+    "REDACTED",
     "AuditReport",
     "add_user",
     "audit_entries",
@@ -380,6 +381,8 @@ def audit_entries(
 ) -> Sequence[AuditEntry]:
     """The entries of `login_name` (or everyone's) from `since`, in chain order: at most
     `limit` of them, those after entry `after` (a page starts after the last seq seen)."""
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
     moment = None if since is None else to_micros(since)
     return uow.auth.audit_entries(login_name, moment, limit, after)
 
