@@ -202,7 +202,7 @@ def test_one_transaction_reads_back_as_posted_and_only_where_its_party_is(
     assert client.get("/api/v1/transactions/freight-1").status_code == 401
 
 
-def test_accounts_list_a_treasurys_own_party_only(
+def test_accounts_and_balances_show_a_treasury_its_own_party_only(
     client: TestClient, people: dict[str, str]
 ) -> None:
     _open_and_post(client, people)
@@ -217,6 +217,16 @@ def test_accounts_list_a_treasurys_own_party_only(
         "/api/v1/accounts", params={"party": "XBO"}, headers=bearer(people["treasury-XAT"])
     )
     assert other.status_code == 403
+    xat = bearer(people["treasury-XAT"])
+    own_balances = client.get("/api/v1/balances", headers=xat).json()["balances"]
+    assert {b["account"]: b["amount"] for b in own_balances} == {
+        k: v for k, v in EXPECTED.items() if k.startswith("XAT/")
+    }
+    refused = client.get("/api/v1/balances", params={"party": "XBO"}, headers=xat)
+    assert refused.status_code == 403
+    assert refused.json()["errors"] == [
+        {"detail": "treasury-xat may not act for XBO", "parameter": "party"}
+    ]
     everyone = client.get("/api/v1/accounts", headers=bearer(people["auditor"])).json()
     assert {a["account"]: a["balance"] for a in everyone["accounts"]} == EXPECTED
 

@@ -457,9 +457,16 @@ def balances(
     as_of: date | None = None,
     known_at: datetime | None = None,
     party: str | None = None,
+    actor: Principal = OPERATOR,
 ) -> list[BalanceRow]:
     """Every account's balance (zero ones included), by account name; a `party` that
-    owns no account: `InputError` naming the parties that own some."""
+    owns no account: `InputError` naming the parties that own some. An `actor` that does
+    not read every party's accounts (a treasury) reads its own party's: by default, and
+    only those."""
+    if party is None and not actor.sees_all_parties():
+        party = actor.party
+    if party is not None:
+        actor.require_parties([(party, Problem("", field="--party"))])
     specs = uow.ledger.accounts(party)
     if party is not None and not specs:
         owners = sorted({spec.party for spec in uow.ledger.accounts().values()})

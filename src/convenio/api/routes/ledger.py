@@ -24,7 +24,7 @@ from convenio.api.problems import PROBLEMS
 from convenio.api.schemas import Decimal
 from convenio.api.tables import as_table
 from convenio.api.writes import WriteDep
-from convenio.errors import IntegrityError, Problem
+from convenio.errors import IntegrityError
 from convenio.ledger import AccountKind
 from convenio.ledger.parse import ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, CSV_COLUMNS, CSV_OPTIONAL
 from convenio.services import catalog, exports
@@ -266,11 +266,7 @@ def balances(
 ) -> Balances:
     """Every account's balance (or one party's), as of a date, as known at a moment. A
     party's treasury reads its own party's accounts only."""
-    if party is None and not who.sees_all_parties():
-        party = who.party
-    if party is not None:
-        who.require_parties([(party, Problem("", field="party"))])
-    rows = svc.balances(uow, as_of, known_at, party)
+    rows = svc.balances(uow, as_of, known_at, party, actor=who)
     return Balances(
         balances=[Balance(account=r.account, unit=r.unit, amount=format_minor(r.balance, r.scale))
                   for r in rows]
