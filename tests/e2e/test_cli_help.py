@@ -96,11 +96,12 @@ def test_commands_are_grouped_in_the_order_of_the_work() -> None:
     out = _help(())
     panels = re.findall(r"╭─ ([A-Za-z ]+?) ─", out)
     assert panels == ["Options", "Set up", "Ledger", "Financing", "Settlement", "Missions",
-                      "Reports"]  # fmt: skip
+                      "Reports", "Server"]  # fmt: skip
     listed = re.findall(r"^│ ([a-z][a-z-]*) ", out, flags=re.MULTILINE)
     assert listed[:4] == ["init", "terms", "parties", "demo"]
     assert listed.index("prices") < listed.index("accrue") < listed.index("settle")
     assert listed.index("orgunits") < listed.index("cases") < listed.index("analytics")
+    assert listed[-4:] == ["serve", "users", "tokens", "audit"]
 
 
 def test_version_is_the_installed_package() -> None:
