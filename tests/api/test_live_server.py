@@ -105,6 +105,9 @@ def test_settle_read_the_statement_and_balances_reopen_and_verify(
             financing.load_deliveries(uow, EXAMPLES / "deliveries.csv")
     finally:
         store.close()
+    with live_server.client("treasury-XBO") as http:  # the March payment (if not yet there)
+        paid = http.post("/api/v1/payments", json=[PAYMENT], headers={"Idempotency-Key": "q1-pay"})
+    assert paid.status_code == 201, paid.text
     with live_server.client("commission-XAT") as http:
         run = http.post("/api/v1/settlements/2024Q1", headers={"Idempotency-Key": "q1"})
     assert run.status_code in (200, 201), run.text
@@ -115,12 +118,14 @@ def test_settle_read_the_statement_and_balances_reopen_and_verify(
     with live_server.client("treasury-XBO") as http:
         statement = http.get("/api/v1/statements/XBO", params={"as_of": "2024-03-31"})
         balances = http.get("/api/v1/balances", params={"as_of": "2024-03-31", "party": "XBO"})
-        theirs = http.get("/api/v1/statements/XAT", params={"as_of": "2024-03-31"})
+        theirs = http.get("/api/v1/statements/XAT", params={"as_of": "2024-02-29"})
+        settled = http.get("/api/v1/statements/XAT", params={"as_of": "2024-03-31"})
     assert statement.status_code == 200, statement.text
     assert statement.json()["party"] == "XBO"
     owed = [c for c in statement.json()["claims"] if c["type"] == "short-term"]
     assert [Decimal(c["outstanding"]) for c in owed] == [CARRIED]
-    assert theirs.status_code == 403, "a treasury reads its own party's statement only"
+    assert theirs.status_code == 403, "another party's statement: only once settled"
+    assert settled.status_code == 200, "a settled statement is public"
     assert balances.status_code == 200, balances.text
     rows = {b["account"]: Decimal(b["amount"]) for b in balances.json()["balances"]}
     assert set(balances.json()["balances"][0]) == {"account", "unit", "amount"}
