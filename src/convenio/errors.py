@@ -6,6 +6,7 @@ message and an exit code, the API into a 4xx answer with the same message.
 
     ConvenioError                  -- anything convenio refuses, with a readable message
     ├── InputError                 -- bad input: a file, a row, a field (exit 2, HTTP 422)
+    │   └── NotFoundError          -- an id that names nothing stored (exit 2, HTTP 404)
     ├── ConflictError              -- a write that contradicts what is stored (exit 3, HTTP 409):
     │                                 an idempotency key reused with other content, an
     │                                 account reopened with other attributes
@@ -29,6 +30,7 @@ __all__ = [
     "ConvenioError",
     "InputError",
     "IntegrityError",
+    "NotFoundError",
     "Problem",
     "StorageError",
 ]
@@ -79,6 +81,10 @@ class InputError(ConvenioError):
     """The input is malformed or contradicts the terms; nothing was written."""
 
     exit_code = 2
+
+
+class NotFoundError(InputError):
+    """An id (a version, a tranche, a transaction) that names nothing stored."""
 
 
 class ConflictError(ConvenioError):

@@ -177,7 +177,7 @@ def test_tranches_of_a_treasury_are_its_partys(client: TestClient, people: dict[
     assert other.status_code == 403
     assert client.get("/api/v1/tranches").status_code == 401
     unknown = client.get("/api/v1/tranches/tr:nope/schedule", headers=bearer(people["auditor"]))
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
 
 
 def test_accrual_books_month_ends_once(

@@ -84,7 +84,7 @@ def test_one_version_has_the_exact_values_of_the_file(
     assert version["short_term"] == {"days": 90, "late_interest": None}
     assert version["settlement"]["allocation_order"] == ["interest", "oldest-due"]
     unknown = client.get("/api/v1/terms/versions/nothing", headers=bearer(people["auditor"]))
-    assert unknown.status_code == 422
+    assert unknown.status_code == 404
     assert "tutorial-2024" in unknown.json()["detail"]
 
 

@@ -28,6 +28,7 @@ from convenio.errors import (
     ConvenioError,
     InputError,
     IntegrityError,
+    NotFoundError,
     Problem,
     StorageError,
 )
@@ -53,6 +54,7 @@ _log = logging.getLogger("convenio.api")
 _FOLDER: Final = re.compile(r"[^\s'\"]*convenio-(?:body|upload)-[^/\\]+[/\\]")
 
 _KINDS: Final[dict[type[ConvenioError], tuple[int, str, str]]] = {
+    NotFoundError: (404, "not-found", "No such thing"),  # before InputError: a kind of it
     InputError: (422, "invalid-input", "The input is not valid"),
     ConflictError: (409, "conflict", "The write contradicts what is stored"),
     IntegrityError: (500, "integrity", "The stored record does not verify"),

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from convenio.auth import OPERATOR, Principal
-from convenio.errors import InputError, Problem
+from convenio.errors import InputError, NotFoundError, Problem
 from convenio.missions import BEGINNING
 from convenio.services import ledger
 from convenio.services.financing import stored_agreement
@@ -165,7 +165,7 @@ def terms_version(uow: UnitOfWork, version_id: str) -> AgreementVersion | None:
         if version.id == version_id:
             return version
     known = ", ".join(v.id for v in agreement.versions)
-    raise InputError(
+    raise NotFoundError(
         f"--version: no version {version_id!r} in the terms (known: {known})",
         [Problem("unknown version", field="--version")],
     )

@@ -19,7 +19,14 @@ from functools import lru_cache
 from pathlib import Path
 
 from convenio.auth import OPERATOR, Principal
-from convenio.errors import AccessError, ConflictError, InputError, Problem, StorageError
+from convenio.errors import (
+    AccessError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    Problem,
+    StorageError,
+)
 from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
 from convenio.financing import (
     Accrual,
@@ -453,13 +460,13 @@ def tranches(
 
 
 def tranche(uow: UnitOfWork, tranche_id: str, actor: Principal = OPERATOR) -> Tranche:
-    """The tranche `tranche_id` (`InputError` if none is stored, or none the `actor`
+    """The tranche `tranche_id` (`NotFoundError` if none is stored, or none the `actor`
     reads: a treasury reads the tranches its party lends or owes)."""
     for found in tranches(uow, actor=actor):
         if found.id == tranche_id:
             return found
-    raise InputError(
-        f"no tranche {tranche_id!r}: GET /api/v1/tranches (`convenio tranches`) lists them",
+    raise NotFoundError(
+        f"no tranche {tranche_id!r}: the tranches list names them",
         [Problem("unknown tranche", field="tranche_id")],
     )
 
