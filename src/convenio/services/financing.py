@@ -118,9 +118,11 @@ def check_terms_file(path: Path, options: FileOptions = PLAIN) -> tuple[Agreemen
 
 
 def load_terms_file(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN
+    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, source: str | None = None
 ) -> tuple[Agreement, bool]:
-    """Check a terms file and make it the store's current terms; False if already current."""
+    """Check a terms file and make it the store's current terms; False if already current.
+
+    `source` is what the store records as the terms' origin (default: the file's path)."""
     agreement, text = check_terms_file(path, options)
     digest = hashlib.sha256(text.encode()).hexdigest()
     latest = uow.financing.latest_terms()
@@ -129,7 +131,8 @@ def load_terms_file(
             f"this store keeps agreement {latest.agreement_id}; "
             f"{path} is agreement {agreement.agreement.id} (use another store)"
         )
-    added = uow.financing.add_terms(agreement.agreement.id, digest, str(path), text, _now_micros())
+    origin = str(path) if source is None else source
+    added = uow.financing.add_terms(agreement.agreement.id, digest, origin, text, _now_micros())
     uow.commit()
     return agreement, added
 

@@ -320,7 +320,7 @@ def load_terms(
 
     def work(uow: UnitOfWork) -> tuple[Agreement, bool]:
         with as_upload(body, ".yaml") as path:
-            return load_terms_file(uow, path)
+            return load_terms_file(uow, path, source=f"POST /api/v1/terms by {who.name}")
 
     return write.run(
         who,
