@@ -4,6 +4,7 @@ The adapter between a loader's file and its pure parser (`reading`); the Spanish
 rule (`numbers`) and the sheet reader (`sheets`) beside it.
 """
 
+from convenio.files.memory import InMemory, Source
 from convenio.files.reading import (
     LOCALES,
     PLAIN,
@@ -21,6 +22,8 @@ __all__ = [
     "PLAIN",
     "CellProblem",
     "FileOptions",
+    "InMemory",
+    "Source",
     "Table",
     "Tell",
     "check_options",

@@ -30,9 +30,9 @@ import io
 from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from convenio.errors import ConvenioError, InputError, Problem
+from convenio.files.memory import InMemory, Source
 from convenio.files.numbers import SpanishNumberError, spanish_number
 from convenio.files.sheets import cell_text, column_letter, sheet_rows
 
@@ -117,7 +117,7 @@ def _codec_for(head: bytes, encoding: str) -> str:
     return encoding
 
 
-def _undecodable(path: Path, encoding: str) -> InputError:
+def _undecodable(path: Source, encoding: str) -> InputError:
     """The error for a file that does not decode: where the first bad byte is."""
     data = path.read_bytes()
     codec = _codec_for(data[:4], encoding)
@@ -141,7 +141,7 @@ def _undecodable(path: Path, encoding: str) -> InputError:
     return InputError.from_problems([Problem(message, str(path), line)], str(path))
 
 
-def read_text(path: Path, options: FileOptions = PLAIN) -> str:
+def read_text(path: Source, options: FileOptions = PLAIN) -> str:
     """The whole text of a YAML or JSON file, decoded as `options` say (BOM removed)."""
     check_options(options)
     try:
@@ -163,7 +163,7 @@ class Table:
     at least) and `name` (what the parser should call the file). See `open_table`."""
 
     def __init__(
-        self, path: Path, options: FileOptions, numeric: Collection[str], tell: Tell | None
+        self, path: Source, options: FileOptions, numeric: Collection[str], tell: Tell | None
     ) -> None:
         self.path, self.options, self.tell = path, options, tell
         self.name = str(path)
@@ -181,6 +181,7 @@ class Table:
 
     def start(self) -> None:
         if self.path.suffix.lower() in (".xlsx", ".xlsm"):
+            assert not isinstance(self.path, InMemory), "a workbook is read from its file"
             self.sheet, total, rows = sheet_rows(self.path, self.options.sheet)
             self.lines = self._sheet(rows, total)
             return
@@ -337,7 +338,7 @@ class Table:
 
 @contextmanager
 def open_table(
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     numeric: Collection[str] = (),
     tell: Tell | None = None,

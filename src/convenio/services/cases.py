@@ -16,13 +16,12 @@ import secrets
 from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from convenio.analytics import DEFAULT_THRESHOLD
 from convenio.auth import OPERATOR, Action, Principal
 from convenio.errors import InputError, Problem
-from convenio.files import PLAIN, FileOptions, Tell, open_table
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table
 from convenio.missions.cases import (
     PATHWAYS,
     CaseEvent,
@@ -53,8 +52,8 @@ class CasesResult:
 
 def load_cases(
     uow: UnitOfWork,
-    events_path: Path,
-    people_path: Path | None = None,
+    events_path: Source,
+    people_path: Source | None = None,
     secret: str = "",
     options: FileOptions = PLAIN,
     tell: Tell | None = None,

@@ -24,11 +24,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
-from pathlib import Path
 
 from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConflictError, InputError, Problem
-from convenio.files import PLAIN, FileOptions, Tell, open_table
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table
 from convenio.financing import Delivery
 from convenio.missions.deployments import (
     Cooperant,
@@ -142,7 +141,7 @@ def services_flow(agreement: Agreement, day: date, item: str, home: str) -> tupl
 
 
 def load_cooperants(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork, path: Source, options: FileOptions = PLAIN, tell: Tell | None = None
 ) -> RegistryResult:
     """Load ``id,profession,party`` rows (CSV or .xlsx); all or nothing, idempotent."""
     with open_table(path, options, (), tell) as table:
@@ -179,7 +178,7 @@ def _record_cooperants(
 
 def load_deployments(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
     actor: Principal = OPERATOR,

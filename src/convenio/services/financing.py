@@ -27,7 +27,7 @@ from convenio.errors import (
     Problem,
     StorageError,
 )
-from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table, read_text
 from convenio.financing import (
     Accrual,
     Delivery,
@@ -167,7 +167,7 @@ def _parsed(digest: str, text: str, source: str) -> Agreement:
 
 def load_prices(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
     actor: Principal = OPERATOR,
@@ -275,7 +275,7 @@ def _settled_in(
 
 def load_deliveries(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
     actor: Principal = OPERATOR,
@@ -392,7 +392,7 @@ def _post(
 
 def load_payments(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
     actor: Principal = OPERATOR,

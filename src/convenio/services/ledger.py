@@ -13,11 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from convenio.auth import OPERATOR, Principal
 from convenio.errors import ConflictError, InputError, IntegrityError, Problem
-from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table, read_text
 from convenio.ledger import (
     AccountSpec,
     RecordedTransaction,
@@ -166,7 +165,7 @@ JOURNAL_NUMERIC = ("amount",)
 
 
 def open_accounts_file(
-    uow: UnitOfWork, path: Path, options: FileOptions = PLAIN, actor: Principal = OPERATOR
+    uow: UnitOfWork, path: Source, options: FileOptions = PLAIN, actor: Principal = OPERATOR
 ) -> OpenResult:
     """Open every account of a CSV or .xlsx file ``account,unit[,kind,floor,ceiling]``; an
     `actor` other than the operator opens only accounts its party owns."""
@@ -190,7 +189,7 @@ _JOURNAL_SUFFIXES = (".csv", ".json", ".xlsx", ".xlsm")
 
 
 def read_journal(
-    path: Path, scales: dict[str, int], options: FileOptions = PLAIN, tell: Tell | None = None
+    path: Source, scales: dict[str, int], options: FileOptions = PLAIN, tell: Tell | None = None
 ) -> list[Located]:
     """Parse a CSV, .xlsx or JSON journal file (by its extension; a name without one, as
     the API gives a JSON body's rows, is CSV); raise on any problem."""
@@ -212,7 +211,7 @@ def read_journal(
 
 def post_file(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,
     actor: Principal = OPERATOR,

@@ -20,12 +20,11 @@ import heapq
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Literal, TextIO
 
 from convenio.auth import OPERATOR, Principal
 from convenio.errors import InputError, Problem
-from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table, read_text
 from convenio.missions import (
     DataValue,
     RawValue,
@@ -79,7 +78,7 @@ VALUE_NUMERIC = ("value",)
 """The column read the Spanish way under --locale es (a text value is left as it is)."""
 
 
-def _is_json(path: Path) -> bool:
+def _is_json(path: Source) -> bool:
     """Named ``*.json``, or its first non-blank character opens a JSON document."""
     if path.suffix.lower() == ".json":
         return True
@@ -95,7 +94,7 @@ def _is_json(path: Path) -> bool:
 
 def import_values(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     dry_run: bool = False,
     today: date | None = None,
     options: FileOptions = PLAIN,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from convenio.auth import Principal
 from convenio.errors import AccessError, ConflictError, InputError, Problem
-from convenio.files import PLAIN, FileOptions, Tell, open_table, read_text
+from convenio.files import PLAIN, FileOptions, Source, Tell, open_table, read_text
 from convenio.missions import (
     Catalog,
     Hierarchy,
@@ -136,7 +136,7 @@ def ensure_mirror(uow: UnitOfWork) -> None:
 
 def load_org_units(
     uow: UnitOfWork,
-    path: Path,
+    path: Source,
     effective: date,
     options: FileOptions = PLAIN,
     tell: Tell | None = None,

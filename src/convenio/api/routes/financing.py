@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
 
 from fastapi import APIRouter, Query, Request
@@ -27,6 +26,7 @@ from convenio.api.schemas import Decimal, LoadAnswer
 from convenio.api.tables import as_table, as_upload
 from convenio.api.writes import WriteDep
 from convenio.errors import InputError, Problem
+from convenio.files import Source
 from convenio.financing import Tranche
 from convenio.financing.deliveries import DELIVERY_COLUMNS
 from convenio.financing.payments import PAYMENT_COLUMNS
@@ -127,7 +127,7 @@ class _Body:
             )
 
     @contextmanager
-    def file(self) -> Iterator[Path]:
+    def file(self) -> Iterator[Source]:
         if self.kind == "application/json":
             with as_table(self.records, self.columns) as path:
                 yield path
