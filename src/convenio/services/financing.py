@@ -138,9 +138,20 @@ def load_terms_file(
 
 
 def stored_agreement(uow: UnitOfWork) -> Agreement | None:
-    """The terms most recently loaded into the store, or None when none were."""
+    """The terms most recently loaded into the store, or None when none were.
+
+    Each request of the server asks: the digest is read first, and the document itself
+    only when this process has not parsed it yet."""
+    digest = uow.financing.latest_terms_digest()
+    if digest is None:
+        return None
+    known = _PARSED.get(digest)
+    if known is not None:
+        return known
     latest = uow.financing.latest_terms()
-    return None if latest is None else _parsed(latest.digest, latest.text, latest.source)
+    assert latest is not None
+    agreement = _PARSED[latest.digest] = _parsed(latest.digest, latest.text, latest.source)
+    return agreement
 
 
 def current_agreement(uow: UnitOfWork) -> Agreement:
@@ -157,6 +168,10 @@ def lock_under(uow: UnitOfWork, agreement: Agreement) -> None:
     uow.lock()
     if current_agreement(uow) != agreement:  # equal values, whether or not parsed again
         raise ConflictError("the terms changed while the file was read: load it again")
+
+
+_PARSED: dict[str, Agreement] = {}
+"""The terms parsed by this process, by digest (a store holds few documents)."""
 
 
 @lru_cache(maxsize=8)

@@ -86,6 +86,8 @@ class AuthRepository:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.dialect = conn.dialect.name
+        self._locked_head: tuple[int, str] | None = None
+        """The audit head as this transaction holds it, once locked (kept in step)."""
 
     # -- users -----------------------------------------------------------------------
 
@@ -214,7 +216,8 @@ class AuthRepository:
                 f"the audit head (table audit_head) has {len(rows)} rows instead of 1: "
                 "the store was altered outside convenio; restore it from a backup"
             )
-        return int(rows[0].seq), str(rows[0].hash)
+        self._locked_head = int(rows[0].seq), str(rows[0].hash)
+        return self._locked_head
 
     def audit_head(self) -> tuple[int, str]:
         row = self.conn.execute(select(audit_head.c.seq, audit_head.c.hash)).first()
@@ -229,8 +232,8 @@ class AuthRepository:
         return None if row is None else StoredAnswer(*row)
 
     def append_audit(self, entry_fields: dict[str, Any], answer: str) -> AuditEntry:
-        """Append one entry after the locked head (`lock_audit_head` first)."""
-        seq, previous = self.lock_audit_head()
+        """Append one entry after the head, locked now unless this transaction holds it."""
+        seq, previous = self._locked_head or self.lock_audit_head()
         entry = AuditEntry(seq=seq + 1, **entry_fields)
         digest = audit_hash(previous, entry)
         values = {name: getattr(entry, name) for name in _AUDIT_FIELDS}
@@ -239,6 +242,7 @@ class AuthRepository:
         self.conn.execute(
             update(audit_head).where(audit_head.c.id == 1).values(seq=entry.seq, hash=digest)
         )
+        self._locked_head = entry.seq, digest
         return entry
 
     def audit_entries(

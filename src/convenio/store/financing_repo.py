@@ -127,6 +127,12 @@ class FinancingRepository:
         )
         return True
 
+    def latest_terms_digest(self) -> str | None:
+        """The digest of the terms most recently loaded (a small read: the text stays)."""
+        return self.conn.execute(
+            select(terms_documents.c.digest).order_by(terms_documents.c.id.desc()).limit(1)
+        ).scalar_one_or_none()
+
     def latest_terms(self) -> TermsDocument | None:
         row = self.conn.execute(
             select(terms_documents).order_by(terms_documents.c.id.desc()).limit(1)
