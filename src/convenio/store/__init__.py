@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 from sqlalchemy import Engine
@@ -45,6 +46,10 @@ class Store:
         self.write_wait = write_wait
         self.on_wait = on_wait
         self.engine: Engine = open_engine(url)
+        self.gate: threading.RLock | None = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else None
+        )
+        """Writers of this process queue here before asking SQLite for its lock."""
         if auto_migrate:
             migrate(self.engine)
 
@@ -54,7 +59,7 @@ class Store:
         """A unit of work; a writer with `late_lock` takes the write lock at `uow.lock()`;
         one that holds its commits commits at `uow.release()`."""
         return UnitOfWork(
-            self.engine, write, self.write_wait, self.on_wait, late_lock, hold_commits
+            self.engine, write, self.write_wait, self.on_wait, late_lock, hold_commits, self.gate
         )
 
     def close(self) -> None:

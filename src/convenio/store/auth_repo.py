@@ -6,7 +6,7 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from convenio.auth import AUDIT_GENESIS, AuditEntry, audit_hash
 from convenio.errors import IntegrityError
@@ -74,6 +74,13 @@ _USER_COLUMNS = (
     users.c.disabled_at,
 )
 _AUDIT_FIELDS = tuple(AuditEntry.__dataclass_fields__)
+# Built once: every write of the server appends an entry and moves the head.
+_APPEND = insert(audit_log)
+_MOVE_HEAD = (
+    update(audit_head)
+    .where(audit_head.c.id == 1)
+    .values(seq=bindparam("new_seq"), hash=bindparam("new_hash"))
+)
 
 
 def _entry(row: Any) -> AuditEntry:
@@ -238,10 +245,8 @@ class AuthRepository:
         digest = audit_hash(previous, entry)
         values = {name: getattr(entry, name) for name in _AUDIT_FIELDS}
         values["idempotency_key"] = entry.idempotency_key or None
-        self.conn.execute(insert(audit_log).values(**values, answer=answer, hash=digest))
-        self.conn.execute(
-            update(audit_head).where(audit_head.c.id == 1).values(seq=entry.seq, hash=digest)
-        )
+        self.conn.execute(_APPEND, {**values, "answer": answer, "hash": digest})
+        self.conn.execute(_MOVE_HEAD, {"new_seq": entry.seq, "new_hash": digest})
         self._locked_head = entry.seq, digest
         return entry
 

@@ -105,6 +105,11 @@ _CLAIM_COLUMNS = (
 )  # fmt: skip
 
 
+_LATEST_DIGEST = (
+    select(terms_documents.c.digest).order_by(terms_documents.c.id.desc()).limit(1)
+)  # built once: each write of the server asks it
+
+
 class FinancingRepository:
     """Reads and inserts the financing side's rows on `conn`."""
 
@@ -129,9 +134,7 @@ class FinancingRepository:
 
     def latest_terms_digest(self) -> str | None:
         """The digest of the terms most recently loaded (a small read: the text stays)."""
-        return self.conn.execute(
-            select(terms_documents.c.digest).order_by(terms_documents.c.id.desc()).limit(1)
-        ).scalar_one_or_none()
+        return self.conn.execute(_LATEST_DIGEST).scalar_one_or_none()
 
     def latest_terms(self) -> TermsDocument | None:
         row = self.conn.execute(

@@ -15,6 +15,11 @@ keeps trying until the bound; on PostgreSQL the bound is the transaction's
 database, leave the block as a `StorageError` (exit 5) that names the store — never as
 a driver's traceback.
 
+Writers of one process queue on the store's `gate` (a lock in memory) before they ask for
+SQLite's lock: a writer waiting behind another of the same process wakes the moment it
+ends, instead of sleeping in SQLite's busy handler between polls (the server's writes, its
+jobs). The gate is waited for at most `write_wait` seconds too.
+
 A held unit of work (`hold_commits=True`, the API's writes) turns the services' `commit()`
 into a promise: everything stays in the one database transaction until `release()`, so
 that the audit record and the stored answer of a request commit together with what the
@@ -23,6 +28,7 @@ request wrote — or nothing does.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -97,8 +103,11 @@ class UnitOfWork:
         on_wait: Callable[[], None] | None = None,
         late_lock: bool = False,
         hold_commits: bool = False,
+        gate: threading.RLock | None = None,
     ) -> None:
         self.engine = engine
+        self.gate = gate
+        self._gated = False
         self.hold_commits = hold_commits
         self.committed = False
         """Whether a service committed (a held unit of work: asked to commit)."""
@@ -130,7 +139,11 @@ class UnitOfWork:
         try:
             return self._begin()
         except DBAPIError as exc:
+            self._leave_gate()
             raise storage_error(self.engine, exc) from exc
+        except BaseException:
+            self._leave_gate()
+            raise
 
     def _attach(self, conn: Connection, tx: RootTransaction) -> None:
         self._conn, self._tx = conn, tx
@@ -153,7 +166,8 @@ class UnitOfWork:
             conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(self.write_wait * 1000))}")
             return conn, tx
         deadline = time.monotonic() + self.write_wait
-        wait_ms = min(FIRST_TRY_MS, int(self.write_wait * 1000))
+        self._pass_gate()
+        wait_ms = min(FIRST_TRY_MS, int(max(0.0, deadline - time.monotonic()) * 1000))
         said = False
         while True:
             conn = self.engine.connect()
@@ -175,6 +189,26 @@ class UnitOfWork:
                 continue
             raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             return conn, tx
+
+    def _pass_gate(self) -> None:
+        """Queue behind this process's other writers (no-op without a gate)."""
+        if self.gate is None or self._gated:
+            return
+        if not self.gate.acquire(timeout=0.2):
+            if self.on_wait is not None:
+                self.on_wait()
+            if not self.gate.acquire(timeout=max(self.write_wait - 0.2, 0.0)):
+                raise StorageError(
+                    f"another writer of this process holds {store_name(self.engine)}; try "
+                    "again when it ends (or raise CONVENIO_WRITE_WAIT, the seconds a write waits)"
+                )
+        self._gated = True
+
+    def _leave_gate(self) -> None:
+        if self._gated:
+            assert self.gate is not None
+            self._gated = False
+            self.gate.release()
 
     @staticmethod
     def _begin_on(conn: Connection) -> RootTransaction:
@@ -227,6 +261,7 @@ class UnitOfWork:
                 self._conn.close()
         finally:
             self._conn = self._tx = None
+            self._leave_gate()
         if _unusable(exc):
             assert isinstance(exc, DBAPIError)
             raise storage_error(self.engine, exc) from exc
