@@ -56,3 +56,15 @@ def test_head_revision_constant_is_alembics_head() -> None:
     from convenio.store.engine import HEAD_REVISION, head_revision
 
     assert head_revision() == HEAD_REVISION
+
+
+def test_the_server_docs_list_every_route_of_the_api() -> None:
+    from convenio.api import create_app
+    from convenio.settings import Settings
+
+    text = (ROOT / "docs" / "server.md").read_text(encoding="utf-8")
+    block = text.split("<!-- routes:start -->")[1].split("<!-- routes:end -->")[0]
+    documented = re.findall(r"^\| `([A-Z]+) (/api/[^`]+)` \|", block, re.MULTILINE)
+    paths = create_app(settings=Settings()).openapi()["paths"]
+    served = [(m.upper(), p) for p, ops in paths.items() for m in ops]
+    assert sorted(documented) == sorted(served)
