@@ -13,6 +13,7 @@ server stopped is marked ``interrupted`` when it starts again.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import uuid
 from collections.abc import Callable
@@ -23,7 +24,7 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel
 
-from convenio.api.problems import from_error_body
+from convenio.api.problems import from_error_body, problem_body
 from convenio.auth import Principal
 from convenio.errors import ConvenioError
 from convenio.files import Tell
@@ -33,6 +34,8 @@ from convenio.store.auth_repo import JobRow
 from convenio.store.ledger_repo import to_micros
 
 __all__ = ["JobAnswer", "JobRunner", "JobWork"]
+
+_log = logging.getLogger("convenio.api")
 
 JobWork = Callable[[UnitOfWork, Tell], BaseModel]
 """A job's work: one service call over a held unit of work, telling its progress."""
@@ -136,28 +139,43 @@ class JobRunner:
             uow.commit()
 
     def _run(self, job_id: str, who: Principal, route: str, work: JobWork) -> None:
-        with self.store.unit_of_work(write=True) as uow:
-            uow.auth.update_job(job_id, state="running")
-            uow.commit()
         try:
-            with self.store.unit_of_work(write=True, hold_commits=True) as uow:
-                before = uow.ledger.head().seq
-                result = work(uow, self._progress(job_id))
-                after = uow.ledger.head().seq
-                content = result.model_dump_json().encode()
-                first, last = (before + 1, after) if after > before else (0, 0)
-                access.record(
-                    uow, who, "JOB", route, None, access.digest(job_id.encode()), 200, content,
-                    first, last, f"job {job_id} done",
-                )  # fmt: skip
-                uow.release()
+            with self.store.unit_of_work(write=True) as uow:
+                uow.auth.update_job(job_id, state="running")
+                uow.commit()
+            content = self._work(job_id, who, route, work)
         except ConvenioError as error:
             self._finish(job_id, "failed", from_error_body(error))
             return
-        except Exception as exc:  # a bug: the job fails, the server goes on
-            self._finish(job_id, "failed", {"status": 500, "detail": type(exc).__name__})
-            raise
+        except Exception:  # a bug: the job fails, the server goes on and logs it
+            _log.exception("job %s (%s) failed", job_id, route)
+            self._finish(
+                job_id,
+                "failed",
+                problem_body(500, "internal", "Internal error", "the job failed; see the log"),
+            )
+            return
         self._finish(job_id, "done", orjson.loads(content))
+
+    def _work(self, job_id: str, who: Principal, route: str, work: JobWork) -> bytes:
+        """The job's work and its audit entry, in one held unit of work."""
+        with self.store.unit_of_work(write=True, hold_commits=True) as uow:
+            # The audit head first, as every write of the server locks it: on PostgreSQL
+            # taking it after the ledger head would deadlock with a request doing the same.
+            uow.auth.lock_audit_head()
+            before = uow.ledger.head().seq
+            result = work(uow, self._progress(job_id))
+            content = result.model_dump_json().encode()
+            if not uow.committed:  # the work chose to write nothing
+                return content
+            after = uow.ledger.head().seq
+            first, last = (before + 1, after) if after > before else (0, 0)
+            access.record(
+                uow, who, "JOB", route, None, access.digest(job_id.encode()), 200, content,
+                first, last, f"job {job_id} done",
+            )  # fmt: skip
+            uow.release()
+        return content
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

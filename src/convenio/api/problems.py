@@ -42,6 +42,7 @@ __all__ = [
     "from_error",
     "from_error_body",
     "install",
+    "problem_body",
     "problem_response",
 ]
 
@@ -112,6 +113,19 @@ def _detail(error: ConvenioError) -> str:
     return _bare(str(error))
 
 
+def problem_body(
+    status: int, kind: str, title: str, detail: str, errors: Sequence[ProblemLocation] = ()
+) -> dict[str, Any]:
+    """Problem details as a JSON object (what a failed job keeps, what an answer carries)."""
+    return {
+        "type": _BASE + kind,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "errors": [e.model_dump(exclude_none=True) for e in errors],
+    }
+
+
 def problem_response(
     status: int,
     kind: str,
@@ -120,13 +134,7 @@ def problem_response(
     errors: Sequence[ProblemLocation] = (),
     headers: dict[str, str] | None = None,
 ) -> Response:
-    body: dict[str, Any] = {
-        "type": _BASE + kind,
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "errors": [e.model_dump(exclude_none=True) for e in errors],
-    }
+    body = problem_body(status, kind, title, detail, errors)
     return Response(orjson.dumps(body), status, headers, media_type=PROBLEM_JSON)
 
 

@@ -49,6 +49,18 @@ IdempotencyKey = Annotated[
 ]
 
 
+ROUTE_KEPT: Final = 500
+"""The longest route (path and query) the audit trail keeps as it came."""
+
+
+def _recorded(route: str) -> str:
+    """The route as the audit trail keeps it: a longer one is cut, with its digest."""
+    if len(route) <= ROUTE_KEPT:
+        return route
+    tail = f"…sha256:{access.digest(route.encode())}"
+    return route[: ROUTE_KEPT - len(tail)] + tail
+
+
 class Write:
     def __init__(self, store: Store, request: Request, body: bytes, key: str | None) -> None:
         if key is not None and _KEY.fullmatch(key) is None:
@@ -58,14 +70,16 @@ class Write:
             )
         self.store = store
         self.method = request.method
-        self.route = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        route = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         self.key = key
-        self.body_digest = access.digest(f"{self.method} {self.route}\n".encode() + body)
+        self.body_digest = access.digest(f"{self.method} {route}\n".encode() + body)
+        self.route = _recorded(route)
 
     def keep_secret(self, public: BaseModel) -> None:
-        """Digest `public` — the body without its secrets (a password) — instead of the
-        body, so that the audit trail holds no digest anyone could test guesses against.
-        The same key with the same public fields then replays whatever the secret was."""
+        """Digest `public` — the body without its secrets (a password, personal data) —
+        instead of the body, so that the audit trail holds no digest anyone could test
+        guesses against. The same key with the same public fields then replays whatever
+        the secret was."""
         body = public.model_dump_json().encode()
         self.body_digest = access.digest(f"{self.method} {self.route}\n".encode() + body)
 
@@ -100,8 +114,11 @@ class Write:
                     )
             before = uow.ledger.head().seq
             result = work(uow)
-            after = uow.ledger.head().seq
             content = answer(result).model_dump_json().encode()
+            if not uow.committed:  # the service chose to write nothing (a dry run)
+                uow.rollback()
+                return Response(content, status, media_type="application/json")
+            after = uow.ledger.head().seq
             keep = content if kept is None else kept(result).model_dump_json().encode()
             first, last = (before + 1, after) if after > before else (0, 0)
             access.record(
@@ -118,6 +135,7 @@ class Write:
 
         def create(uow: UnitOfWork) -> JobRow:
             created.append(jobs.create(uow, who, kind))
+            uow.commit()  # held: the job row commits with its audit entry
             return created[-1]
 
         answer = self.run(who, create, job_answer, lambda r: f"job {r.id} ({kind}) queued", 202)

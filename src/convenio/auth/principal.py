@@ -9,7 +9,7 @@ payment, which site — is checked where the rows are known, through `may_act_fo
 | role | may |
 |---|---|
 | admin | users and tokens, terms, org units and metadata; read the audit trail |
-| commission (party) | settle, reopen, accrue, sign; read both parties, verify, export |
+| commission (party) | settle, reopen, accrue; read both parties, verify, export |
 | treasury (party) | prices, deliveries, payments, accounts, journals of its party; read it |
 | coordinator (org unit) | data values, deployments, cases in its subtree; read mission data there |
 | auditor | read everything, verify, export, the audit trail; writes nothing |
@@ -164,7 +164,7 @@ class Principal:
     def may_act_for(self, party: str) -> bool:
         """Whether the principal writes or reads for `party` (an agency counts as its
         state: a VEN treasury acts for VEN.PDVSA)."""
-        if self.operator or self.role in (Role.AUDITOR, Role.ADMIN):
+        if self.operator or self.role is Role.AUDITOR:
             return True
         return self.party is not None and _belongs_to(party, self.party)
 

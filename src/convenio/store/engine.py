@@ -91,7 +91,8 @@ def open_engine(url: str, create_dir: bool = True) -> Engine:
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url)
+        # Bound values never reach a message or a log: they may hold hashes or personal data.
+        engine = create_engine(url, hide_parameters=True)
     except (SQLAlchemyError, ImportError) as exc:
         raise StorageError(f"cannot open the store at {url}: {exc}") from exc
     if engine.dialect.name == "sqlite":
