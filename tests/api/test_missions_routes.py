@@ -329,3 +329,20 @@ def test_a_bulk_import_is_a_job_kept_to_the_subtree(
     assert failed["problem"]["status"] == 403
     assert failed["problem"]["errors"][0]["line"] == 3
     assert _values(client, people["auditor"], period="2008") == {}
+
+
+def test_a_coordinator_registers_cooperants_but_changes_none(
+    client: TestClient, people: dict[str, str], api_store: Store
+) -> None:
+    nurse = {"id": "N1", "profession": "nurse", "party": "XBO"}
+    coordinator, admin = bearer(people["coordinator-ZU"]), bearer(people["admin"])
+    assert client.post("/api/v1/cooperants", json=[nurse], headers=coordinator).status_code == 201
+    teacher = {**nurse, "profession": "teacher"}  # billed at another rate, everywhere
+    refused = client.post("/api/v1/cooperants", json=[teacher], headers=coordinator)
+    assert refused.status_code == 403
+    assert refused.json()["errors"][0]["pointer"] == "/0/id"
+    with api_store.unit_of_work() as uow:
+        assert uow.deployments.cooperants()["N1"] == Cooperant("N1", "nurse", "XBO")
+    assert client.post("/api/v1/cooperants", json=[teacher], headers=admin).status_code == 201
+    with api_store.unit_of_work() as uow:
+        assert uow.deployments.cooperants()["N1"] == Cooperant("N1", "teacher", "XBO")

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
 
-from convenio.auth import OPERATOR, Principal
-from convenio.errors import ConflictError, InputError, Problem
+from convenio.auth import OPERATOR, Principal, Role
+from convenio.errors import AccessError, ConflictError, InputError, Problem
 from convenio.files import PLAIN, FileOptions, Source, Tell, open_table
 from convenio.financing import Delivery
 from convenio.missions.deployments import (
@@ -141,12 +141,20 @@ def services_flow(agreement: Agreement, day: date, item: str, home: str) -> tupl
 
 
 def load_cooperants(
-    uow: UnitOfWork, path: Source, options: FileOptions = PLAIN, tell: Tell | None = None
+    uow: UnitOfWork,
+    path: Source,
+    options: FileOptions = PLAIN,
+    tell: Tell | None = None,
+    actor: Principal = OPERATOR,
 ) -> RegistryResult:
-    """Load ``id,profession,party`` rows (CSV or .xlsx); all or nothing, idempotent."""
+    """Load ``id,profession,party`` rows (CSV or .xlsx); all or nothing, idempotent.
+
+    A coordinator registers new cooperants; changing a registered one's profession or
+    home party — which changes how every deployment of theirs is billed, in any site —
+    is for an administrator (or the operator)."""
     with open_table(path, options, (), tell) as table:
         located, problems = parse_cooperants_csv(table.lines, table.name)
-        return _record_cooperants(uow, located, table.problems(problems), table.name)
+        return _record_cooperants(uow, located, table.problems(problems), table.name, actor)
 
 
 def record_cooperants(
@@ -158,7 +166,11 @@ def record_cooperants(
 
 
 def _record_cooperants(
-    uow: UnitOfWork, located: Sequence[Located], problems: list[Problem], name: str
+    uow: UnitOfWork,
+    located: Sequence[Located],
+    problems: list[Problem],
+    name: str,
+    actor: Principal = OPERATOR,
 ) -> RegistryResult:
     agreement = current_agreement(uow)
     parties = {p.code for p in agreement.parties}
@@ -170,6 +182,21 @@ def _record_cooperants(
     rows = [c for _, c in located if isinstance(c, Cooperant)]
     new = [c for c in rows if c.id not in stored]
     changed = [c for c in rows if c.id in stored and stored[c.id] != c]
+    if changed and actor.role is Role.COORDINATOR:
+        lines = {c.id: line for line, c in located if isinstance(c, Cooperant)}
+        raise AccessError.from_problems(
+            [
+                Problem(
+                    f"cooperant {c.id} is registered as {stored[c.id].profession} of "
+                    f"{stored[c.id].party}: only an administrator changes a registration",
+                    name,
+                    lines[c.id],
+                    "id",
+                )
+                for c in changed
+            ],
+            "out of scope",
+        )
     uow.deployments.save_cooperants(new, changed)
     stale = _stale(uow, agreement) if changed else ()
     uow.commit()

@@ -114,7 +114,7 @@ def post_cooperants(rows: list[CooperantIn], who: CanRegister, write: WriteDep) 
 
     def work(uow: UnitOfWork) -> RegistryResult:
         with as_table(rows, COOPERANT_COLUMNS) as path:
-            return deployments.load_cooperants(uow, path)
+            return deployments.load_cooperants(uow, path, actor=who)
 
     return write.run(who, work, _registry, _said("cooperants"))
 
