@@ -139,6 +139,23 @@ def test_the_throttle_counts_failures_per_login_and_address() -> None:
     assert throttle.retry_after("ana", "10.0.0.1") == 0
 
 
+def test_many_logins_from_one_address_are_throttled_too() -> None:
+    throttle = LoginThrottle(attempts=3, window=3600, per_address=10)
+    for i in range(10):  # a new login each time: never 3 for one login
+        assert throttle.retry_after(f"user{i}", "10.0.0.9") == 0
+        throttle.failed(f"user{i}", "10.0.0.9")
+    assert throttle.retry_after("anyone", "10.0.0.9") >= 1
+    assert throttle.retry_after("anyone", "10.0.0.8") == 0
+
+
+def test_a_window_with_nothing_left_is_forgotten() -> None:
+    throttle = LoginThrottle(attempts=1, window=0)
+    for i in range(100):
+        throttle.failed(f"user{i}", f"10.0.{i}.1")
+        throttle.retry_after(f"user{i}", f"10.0.{i}.1")
+    assert throttle._failures == {} and throttle._by_address == {}
+
+
 def test_failures_older_than_the_window_do_not_count() -> None:
     throttle = LoginThrottle(attempts=1, window=0)
     throttle.failed("ana", "a")

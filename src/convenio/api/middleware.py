@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import defaultdict, deque
+from collections import deque
 from typing import Any, Final
 
 import orjson
@@ -109,31 +109,54 @@ class Guard:
 
 
 class LoginThrottle:
-    """At most `attempts` failed sign-ins per (login, address) in `window` seconds."""
+    """Failed sign-ins in a sliding window of `window` seconds: at most `attempts` per
+    (login, address), and `per_address` per address whatever the login (trying many
+    logins from one place); at most `hashing` password checks at once (each costs an
+    Argon2id hash: 64 MiB and tens of milliseconds). Kept in memory, per process; a
+    window with nothing left in it is forgotten."""
 
-    def __init__(self, attempts: int = 5, window: float = 60.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
+    def __init__(
+        self,
+        attempts: int = 5,
+        window: float = 60.0,
+        per_address: int = 30,
+        hashing: int = 2,
+    ) -> None:
+        self.attempts, self.window, self.per_address = attempts, window, per_address
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._by_address: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
+        self.hashing = threading.BoundedSemaphore(hashing)
+        """Held around a password check, so that sign-ins cannot exhaust the server."""
 
-    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
-        times = self._failures[key]
+    def _recent(self, table: dict[Any, deque[float]], key: Any, now: float) -> deque[float]:
+        times = table.get(key)
+        if times is None:
+            return deque()
         while times and times[0] <= now - self.window:
             times.popleft()
+        if not times:
+            del table[key]
         return times
 
     def retry_after(self, login: str, address: str) -> int:
         """Seconds to wait before trying again (0: may try now)."""
         now = time.monotonic()
         with self._lock:
-            times = self._recent((login, address), now)
-            if len(times) < self.attempts:
-                return 0
-            return max(1, int(times[0] + self.window - now) + 1)
+            mine = self._recent(self._failures, (login, address), now)
+            here = self._recent(self._by_address, address, now)
+            waits = [
+                times[0] + self.window - now
+                for times, limit in ((mine, self.attempts), (here, self.per_address))
+                if len(times) >= limit
+            ]
+        return max(1, int(max(waits)) + 1) if waits else 0
 
     def failed(self, login: str, address: str) -> None:
+        now = time.monotonic()
         with self._lock:
-            self._failures[(login, address)].append(time.monotonic())
+            self._failures.setdefault((login, address), deque()).append(now)
+            self._by_address.setdefault(address, deque()).append(now)
 
     def succeeded(self, login: str, address: str) -> None:
         with self._lock:

@@ -83,9 +83,9 @@ def _issued(issued: IssuedToken, row: TokenRow) -> TokenIssued:
 def sign_in(body: SignIn, request: Request, store: StoreDep) -> TokenIssued | Response:
     """Trade a login and password for a token lasting 12 hours. A wrong pair gets 401
     without saying which part was wrong; after 5 failures for a login from one address
-    within 60 s, 429 with ``Retry-After``. Audited as the user who signed in, without
-    the token or the password; an Idempotency-Key is ignored (no replay hands a token
-    to anyone)."""
+    within 60 s, or 30 from one address whatever the login, 429 with ``Retry-After``.
+    Audited as the user who signed in, without the token or the password; an
+    Idempotency-Key is ignored (no replay hands a token to anyone)."""
     throttle: LoginThrottle = request.app.state.login_throttle
     address = request.client.host if request.client else ""
     wait = throttle.retry_after(body.login, address)
@@ -96,7 +96,10 @@ def sign_in(body: SignIn, request: Request, store: StoreDep) -> TokenIssued | Re
             headers={"Retry-After": str(wait)},
         )  # fmt: skip
     try:
-        with store.unit_of_work(write=True, late_lock=True, hold_commits=True) as uow:
+        with (
+            throttle.hashing,
+            store.unit_of_work(write=True, late_lock=True, hold_commits=True) as uow,
+        ):
             issued, row = access.sign_in(uow, body.login, body.password, request.url.path)
             uow.release()
     except AuthenticationError:
