@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, Request
@@ -66,6 +67,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     _docs(app)
+    _optional_credentials(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:
         app.add_middleware(
@@ -76,6 +78,24 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
         )
     app.add_middleware(Guard, max_body=settings.max_body)
     return app
+
+
+def _optional_credentials(app: FastAPI) -> None:
+    """Say in the OpenAPI document that every route may be called without a token too
+    (``security: [{token: []}, {}]``): the public's routes answer it, the others say 401."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = build()
+            for operations in document.get("paths", {}).values():
+                for operation in operations.values():
+                    if operation.get("security"):
+                        operation["security"] = [*operation["security"], {}]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _docs(app: FastAPI) -> None:

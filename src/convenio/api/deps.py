@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from convenio.api.jobs import JobRunner
 from convenio.auth import ANONYMOUS, Action, Principal
@@ -63,13 +64,25 @@ def get_jobs(request: Request) -> JobRunner:
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
 
 
+_BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    bearerFormat="cnv_…",
+    description=(
+        "An API token (`convenio tokens issue`, or `POST /api/v1/auth/token`): "
+        "`Authorization: Bearer cnv_…`; DHIS2's `Authorization: ApiToken cnv_…` too. "
+        "Without it a request is the public's."
+    ),
+)
+
+
 def current_principal(
     store: StoreDep,
-    authorization: Annotated[
-        str | None,
-        Header(description="Bearer token: `Authorization: Bearer cnv_…`", include_in_schema=False),
-    ] = None,
+    _documented: Annotated[HTTPAuthorizationCredentials | None, Security(_BEARER)],
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
+    # The scheme above documents the header (Swagger's Authorize); it is read here, where
+    # DHIS2's ApiToken scheme is accepted as well.
     if authorization is None:
         return ANONYMOUS
     scheme, _, token = authorization.partition(" ")
