@@ -169,4 +169,18 @@ CASES: list[Case] = [
     ),
     _get("/api/analytics", dimension="dx:CONSULT;LITERACY_RATE", filter="pe:2005"),
     _get("/api/organisationUnits", fields="id,displayName,level"),
+    Case(
+        "POST",
+        "/api/v1/dataValues/reopen",
+        ADMIN,
+        lambda name: Request(
+            "/api/v1/dataValues/reopen", params={"dataSet": "BA_MONTHLY", "period": "200501"}
+        ),
+    ),
+    Case(
+        "POST",
+        "/api/v1/services/from-deployments/{period}",
+        frozenset({"commission-XAT", "commission-XBO"}),
+        lambda name: Request(f"/api/v1/services/from-deployments/2024-0{_n(name) + 1}"),
+    ),
 ]

@@ -258,6 +258,21 @@ def test_deployments_in_the_subtree_and_their_person_months(
     assert {p["org_unit"] for p in every} == {"CLIN-1", "CLIN-3"}
     with api_store.unit_of_work() as uow:
         assert uow.deployments.cooperants()["N1"] == Cooperant("N1", "nurse", "XBO")
+    # A commission turns January into services deliveries: N1 and N2 both whole months.
+    commission = bearer(people["commission-XBO"])
+    refused = client.post("/api/v1/services/from-deployments/2024-01", headers=coordinator)
+    assert refused.status_code == 403
+    january = client.post("/api/v1/services/from-deployments/2024-01", headers=commission)
+    assert january.status_code == 201, january.text
+    (delivery,) = january.json()["deliveries"]
+    assert (delivery["supplier"], delivery["recipient"], delivery["item"]) == (
+        "XBO",
+        "XAT",
+        "nurse",
+    )
+    assert Decimal(delivery["quantity"]) == Decimal("2.00")
+    again = client.post("/api/v1/services/from-deployments/2024-01", headers=commission)
+    assert again.json()["converted"] == [] and again.json()["unchanged"] == ["2024-01"]
 
 
 def test_org_units_and_metadata_are_public_reads_and_admin_writes(

@@ -52,6 +52,8 @@ BODY: Final = "request body"
 line L of it is the record at index L − 2 (line 1 is the header)."""
 _BASE: Final = "https://convenio.dev/problems/"
 _log = logging.getLogger("convenio.api")
+_HEADER: Final = re.compile(r"[A-Z][a-z]+(-[A-Z][a-z]+)*")
+"""How a problem's field names a header, not a parameter: Idempotency-Key, Authorization."""
 _FOLDER: Final = re.compile(r"[^\s'\"]*convenio-(?:body|upload)-[^/\\]+[/\\]")
 
 _KINDS: Final[dict[type[ConvenioError], tuple[int, str, str]]] = {
@@ -100,9 +102,9 @@ def _location(problem: Problem) -> ProblemLocation:
             return ProblemLocation(detail=problem.message, pointer=pointer)
         return ProblemLocation(detail=problem.message, pointer="", field=problem.field)
     if problem.file is None and problem.line is None and problem.field:
-        if problem.field[:1].isupper():  # Idempotency-Key, Authorization
+        if _HEADER.fullmatch(problem.field):  # Idempotency-Key, Content-Type
             return ProblemLocation(detail=problem.message, header=problem.field)
-        name = problem.field.removeprefix("--").replace("-", "_")
+        name = problem.field.removeprefix("--").replace("-", "_").lower()
         return ProblemLocation(detail=problem.message, parameter=name)
     return ProblemLocation(
         detail=problem.message, file=problem.file, line=problem.line, field=problem.field

@@ -25,7 +25,6 @@ from convenio.cli.render import (
     emit,
     format_amount,
     output_format,
-    plain_amount,
 )
 from convenio.missions.deployments import PERSON_MONTH_SCALE
 
@@ -130,28 +129,8 @@ def from_deployments(
 
     with guard(), open_store().unit_of_work(write=True) as uow:
         result = deployments.convert_period(uow, period)
-    settled = result.load.settled if result.load is not None else ()
     if as_json:
-        print_json(
-            {
-                "period": result.period,
-                "converted": list(result.converted),
-                "unchanged": list(result.unchanged),
-                "deliveries": [
-                    {
-                        "delivery_id": d.delivery_id,
-                        "date": d.date.isoformat(),
-                        "supplier": d.supplier,
-                        "recipient": d.recipient,
-                        "item": d.item,
-                        "quantity": plain_amount(d.quantity, PERSON_MONTH_SCALE),
-                        "unit": d.unit,
-                    }
-                    for d in result.deliveries
-                ],
-                "settled": list(settled),
-            }
-        )
+        print_json(result.as_json())
         return
     console.print(
         f"services {result.period}: {len(result.converted)} month(s) converted, "
@@ -166,4 +145,4 @@ def from_deployments(
             f"{d.supplier} → {d.recipient}, {d.date.isoformat()}",
             highlight=False,
         )
-    note_settled(settled)
+    note_settled(result.load.settled if result.load is not None else ())

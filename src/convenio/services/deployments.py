@@ -24,12 +24,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import cache
+from typing import Any
 
 from convenio.auth import OPERATOR, Principal, Role
 from convenio.errors import AccessError, ConflictError, InputError, Problem
 from convenio.files import PLAIN, FileOptions, Source, Tell, open_table
 from convenio.financing import Delivery
 from convenio.missions.deployments import (
+    PERSON_MONTH_SCALE,
     Cooperant,
     Deployment,
     Located,
@@ -95,6 +97,27 @@ class Conversion:
     deliveries: tuple[Delivery, ...]
     figures: tuple[PersonMonths, ...]
     load: LoadResult | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """What the CLI's ``--json`` prints and the API answers: amounts as exact strings."""
+        return {
+            "period": self.period,
+            "converted": list(self.converted),
+            "unchanged": list(self.unchanged),
+            "deliveries": [
+                {
+                    "delivery_id": d.delivery_id,
+                    "date": d.date.isoformat(),
+                    "supplier": d.supplier,
+                    "recipient": d.recipient,
+                    "item": d.item,
+                    "quantity": format_minor(d.quantity, PERSON_MONTH_SCALE),
+                    "unit": d.unit,
+                }
+                for d in self.deliveries
+            ],
+            "settled": list(self.load.settled) if self.load is not None else [],
+        }
 
 
 def _now_millis() -> int:

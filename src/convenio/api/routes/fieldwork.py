@@ -15,13 +15,14 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from convenio.api.deps import (
     CanReadMissions,
     CanReadPublic,
+    CanSettle,
     CanWriteMissions,
     CurrentPrincipal,
     Reader,
@@ -199,6 +200,47 @@ def _cases(r: CasesResult) -> CasesAnswer:
 
 def _said_cases(r: CasesResult) -> str:
     return f"cases: {r.cases_added} added; events {r.events_added}; people {r.people_added}"
+
+
+class ServicesDelivery(BaseModel):
+    delivery_id: str
+    date: date
+    supplier: str
+    recipient: str
+    item: str
+    quantity: str
+    unit: str
+
+
+class ConversionAnswer(BaseModel):
+    """The months of the period converted now and those converted before (unchanged),
+    the services deliveries recorded now, and settled periods they fall in."""
+
+    period: str
+    converted: list[str]
+    unchanged: list[str]
+    deliveries: list[ServicesDelivery]
+    settled: list[str]
+
+
+@router.post(
+    "/services/from-deployments/{period}", status_code=201, response_model=ConversionAnswer
+)
+def services_from_deployments(
+    period: Annotated[str, Path(max_length=30, description="2011-10, 2011Q4, 2011")],
+    who: CanSettle,
+    write: WriteDep,
+) -> Response:
+    """Turn the person-months of a period into services deliveries (one per profession
+    and month), valued by the rate card in force and posted to the ledger — a step of
+    the periodic compensation, as `convenio services from-deployments` is. Again:
+    nothing changes; changed deployments of a converted month: 409."""
+    return write.run(
+        who,
+        lambda uow: deployments.convert_period(uow, period),
+        lambda r: ConversionAnswer.model_validate(r.as_json()),
+        lambda r: f"services {r.period}: {len(r.deliveries)} deliveries",
+    )
 
 
 @router.post("/cases", status_code=201, response_model=CasesAnswer)

@@ -350,6 +350,31 @@ def post_values(
     return write.run(who, work, import_answer, _said_values)
 
 
+class Reopened(BaseModel):
+    """`reopened`: false when the period was reopened already."""
+
+    data_set: str
+    period: str
+    reopened: bool
+
+
+@router.post("/dataValues/reopen", status_code=201, response_model=Reopened)
+def reopen(
+    who: CanWriteCatalog,
+    write: WriteDep,
+    data_set: Annotated[str, Query(alias="dataSet", max_length=50)],
+    period: Annotated[str, Query(max_length=30)],
+) -> Response:
+    """Let a data set's locked period (past its expiry, or settled) take changes again,
+    as `convenio data reopen` does. Administrators only."""
+    return write.run(
+        who,
+        lambda uow: svc.reopen_period(uow, data_set, period),
+        lambda added: Reopened(data_set=data_set, period=period, reopened=added),
+        lambda added: f"reopened {data_set} {period}" if added else "already reopened",
+    )
+
+
 @router.get("/dataValues", response_model=DataValueSet, response_model_exclude_none=True)
 def get_values(
     uow: Reader,
