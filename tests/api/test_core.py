@@ -70,3 +70,39 @@ def test_a_bad_record_is_located_by_a_json_pointer(
     )
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["pointer"] == "/1/amount"
+
+
+def test_a_key_is_each_users_own(
+    client: TestClient, people: dict[str, str], api_store: Store
+) -> None:
+    """Two treasuries using the same key make two writes; neither sees the other's answer."""
+    xbo = {**bearer(people["treasury-XBO"]), "Idempotency-Key": "day-1"}
+    xat = {**bearer(people["treasury-XAT"]), "Idempotency-Key": "day-1"}
+    theirs = {**PAYMENT, "payment_id": "P-9", "payer": "XAT", "payee": "XBO"}
+    first = client.post("/api/v1/payments", json=[PAYMENT], headers=xbo)
+    second = client.post("/api/v1/payments", json=[theirs], headers=xat)
+    assert first.status_code == second.status_code == 201
+    assert "idempotent-replayed" not in second.headers
+    assert second.json()["added"] == 1
+    with api_store.unit_of_work() as uow:
+        keys = [(e.login, e.idempotency_key) for e in access.audit_entries(uow)]
+    assert keys == [("treasury-xbo", "day-1"), ("treasury-xat", "day-1")]
+
+
+def test_a_dry_run_writes_nothing_and_leaves_no_entry(
+    client: TestClient, people: dict[str, str], api_store: Store
+) -> None:
+    value = {"dataElement": "POP", "period": "2006", "orgUnit": "CLIN-1", "value": "1100"}
+    headers = {**bearer(people["coordinator-ZU"]), "Idempotency-Key": "dry"}
+    answer = client.post(
+        "/api/v1/dataValues", params={"dry_run": "true"}, json=[value], headers=headers
+    )
+    assert answer.status_code == 201, answer.text
+    with api_store.unit_of_work() as uow:
+        assert access.audit_entries(uow) == []
+    read = client.get(
+        "/api/v1/dataValues",
+        params={"dataSet": "CENSUS", "period": "2006"},
+        headers=bearer(people["auditor"]),
+    )
+    assert read.json().get("dataValues", []) == []
