@@ -181,6 +181,12 @@ class PersonIn(BaseModel):
     birth_date: date
 
 
+class CaseIds(BaseModel):
+    """What the audit trail digests of a request carrying personal data."""
+
+    case_ids: list[str]
+
+
 class CasesAnswer(BaseModel):
     cases_added: int
     events_added: int
@@ -260,8 +266,10 @@ def post_people(
     people: list[PersonIn], who: CanWriteMissions, write: WriteDep, settings: SettingsDep
 ) -> Response:
     """Seal the personal data of stored cases with ``CONVENIO_SECRET_KEY`` (refused
-    without one); it is never returned."""
+    without one); it is never returned. The audit trail digests the case ids alone: a
+    digest of names and national ids would let its readers test guesses."""
     secret = settings.secret_key.get_secret_value()
+    write.keep_secret(CaseIds(case_ids=[p.case_id for p in people]))
 
     def work(uow: UnitOfWork) -> CasesResult:
         with as_table([], EVENT_COLUMNS) as none, as_table(people, PERSON_COLUMNS) as path:
