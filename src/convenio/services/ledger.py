@@ -493,6 +493,30 @@ def account_balance(
     return uow.ledger.balances(as_of, known_at, account_id).get(account_id, 0)
 
 
+def unit_scales(uow: UnitOfWork) -> dict[str, int]:
+    """Each unit's scale (decimals of its smallest step): USD 2, bbl 3."""
+    return {code: unit.scale for code, unit in uow.ledger.units().items()}
+
+
+@dataclass(frozen=True)
+class VerifyOutcome:
+    """`verify`'s answer for a caller that reports a break rather than failing on it."""
+
+    ok: bool
+    report: VerifyReport
+    problem: str | None = None
+
+
+def check(uow: UnitOfWork) -> VerifyOutcome:
+    """`verify`, with a break as an answer (``ok`` false, `problem` naming it) beside the
+    head as stored."""
+    try:
+        return VerifyOutcome(True, verify(uow))
+    except IntegrityError as exc:
+        head = uow.ledger.head()
+        return VerifyOutcome(False, VerifyReport(head.seq, head.seq, head.hash), str(exc))
+
+
 def verify(uow: UnitOfWork) -> VerifyReport:
     """Recompute the hash chain, the balance of every transaction, the derived totals and
     the audit trail's chain."""

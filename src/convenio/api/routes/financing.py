@@ -33,6 +33,7 @@ from convenio.financing.payments import PAYMENT_COLUMNS
 from convenio.financing.prices import PRICE_COLUMNS
 from convenio.financing.schedules import Installment
 from convenio.services import financing as svc
+from convenio.services import ledger
 from convenio.services.financing import LoadResult
 from convenio.store import UnitOfWork
 from convenio.units import format_minor
@@ -275,10 +276,6 @@ def _installment(i: Installment, scale: int) -> InstallmentRead:
     )  # fmt: skip
 
 
-def _scales(uow: UnitOfWork) -> dict[str, int]:
-    return {code: unit.scale for code, unit in uow.ledger.units().items()}
-
-
 @router.get("/tranches", response_model=Tranches)
 def tranches(
     uow: Reader,
@@ -290,7 +287,7 @@ def tranches(
 ) -> Tranches:
     """The financed tranches (principal and loan terms), or one party's. A treasury reads
     its own party's only."""
-    found, scales = svc.tranches(uow, party, actor=who), _scales(uow)
+    found, scales = svc.tranches(uow, party, actor=who), ledger.unit_scales(uow)
     return Tranches(tranches=[_tranche(t, scales[t.currency]) for t in found])
 
 
@@ -298,7 +295,7 @@ def tranches(
 def schedule(uow: Reader, who: CanReadLedger, tranche_id: str) -> ScheduleRead:
     """A tranche's repayment schedule: every installment's due date, opening principal,
     interest, principal, payment and closing principal (decimal strings)."""
-    t, scales = svc.tranche(uow, tranche_id, actor=who), _scales(uow)
+    t, scales = svc.tranche(uow, tranche_id, actor=who), ledger.unit_scales(uow)
     scale = scales[t.currency]
     rows = [_installment(i, scale) for i in t.schedule.installments]
     return ScheduleRead(tranche=_tranche(t, scale), installments=rows)

@@ -24,7 +24,6 @@ from convenio.api.problems import PROBLEMS
 from convenio.api.schemas import Decimal
 from convenio.api.tables import as_table
 from convenio.api.writes import WriteDep
-from convenio.errors import IntegrityError
 from convenio.ledger import AccountKind
 from convenio.ledger.parse import ACCOUNT_COLUMNS, ACCOUNT_OPTIONAL, CSV_COLUMNS, CSV_OPTIONAL
 from convenio.services import catalog, exports
@@ -209,7 +208,7 @@ def transaction(uow: Reader, who: CanReadLedger, txn_id: TxnIdPath) -> Transacti
     found = svc.transaction(uow, txn_id, actor=who)
     if found is None:
         raise HTTPException(404, f"no transaction {txn_id!r}")
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = svc.unit_scales(uow)
     txn = found.txn
     postings = [
         PostingRead(account=p.account, unit=p.unit, amount=format_minor(p.amount, scales[p.unit]))
@@ -286,17 +285,11 @@ class VerifyAnswer(BaseModel):
 def verify(uow: Reader, who: CanVerify) -> VerifyAnswer:
     """Recompute the hash chain, every transaction's balance, the derived totals and the
     audit trail; ``ok: false`` names the first break."""
-    try:
-        report = svc.verify(uow)
-    except IntegrityError as exc:
-        head = uow.ledger.head()
-        return VerifyAnswer(
-            ok=False, transactions=head.seq, head=head.hash, head_seq=head.seq,
-            audit_entries=0, problem=str(exc),
-        )  # fmt: skip
+    outcome = svc.check(uow)
+    report = outcome.report
     return VerifyAnswer(
-        ok=True, transactions=report.transactions, head=report.head_hash,
-        head_seq=report.head_seq, audit_entries=report.audit_entries,
+        ok=outcome.ok, transactions=report.transactions, head=report.head_hash,
+        head_seq=report.head_seq, audit_entries=report.audit_entries, problem=outcome.problem,
     )  # fmt: skip
 
 
