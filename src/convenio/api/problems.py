@@ -104,7 +104,8 @@ def _location(problem: Problem) -> ProblemLocation:
     if problem.file is None and problem.line is None and problem.field:
         if _HEADER.fullmatch(problem.field):  # Idempotency-Key, Content-Type
             return ProblemLocation(detail=problem.message, header=problem.field)
-        name = problem.field.removeprefix("--").replace("-", "_").lower()
+        name = problem.field.removeprefix("--").replace("-", "_")
+        name = name.lower() if name.isupper() else name  # the CLI's DATA_SET: data_set
         return ProblemLocation(detail=problem.message, parameter=name)
     return ProblemLocation(
         detail=problem.message, file=problem.file, line=problem.line, field=problem.field

@@ -157,6 +157,11 @@ class Principal:
             who = "the public" if self.anonymous else f"{self.name} ({self.role})"
             raise AccessError(f"{who} may not {action}", [Problem("not allowed", field="role")])
 
+    def reads_published_only(self) -> bool:
+        """Whether mission data reaches this principal only as the public's answer (small
+        counts suppressed): the public, a treasury, an administrator."""
+        return not self.may(Action.READ_MISSIONS)
+
     def sees_all_parties(self) -> bool:
         """Whether the principal reads every party's accounts (auditor, commission)."""
         return self.operator or self.role in (Role.AUDITOR, Role.COMMISSION)

@@ -22,7 +22,7 @@ from convenio.analytics import (
     pivot_sql,
     specs_for,
 )
-from convenio.auth import OPERATOR, Action, Principal
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import Problem
 from convenio.periods import parse_period
 from convenio.services.missions import ensure_mirror, require_reach, scope_of
@@ -60,7 +60,7 @@ def query(
     repo = uow.missions
     catalog = repo.catalog()
     hierarchy = repo.hierarchy()
-    if not actor.may(Action.READ_MISSIONS):
+    if actor.reads_published_only():
         public, threshold = True, max(threshold, DEFAULT_THRESHOLD)
     if scope_of(actor, hierarchy) is not None and actor.org_unit is not None:
         tokens = [t.strip() for t in ou.split(";") if t.strip()]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from convenio.analytics import DEFAULT_THRESHOLD
-from convenio.auth import OPERATOR, Action, Principal
+from convenio.auth import OPERATOR, Principal
 from convenio.errors import InputError, Problem
 from convenio.files import PLAIN, FileOptions, Source, Tell, open_table
 from convenio.missions.cases import (
@@ -208,7 +208,7 @@ def pathway_indicators(
     made of them) are None, as in the public output of analytics. An `actor` who may
     not read mission data gets the public answer; a coordinator its subtree only (by
     default its own org unit)."""
-    if not actor.may(Action.READ_MISSIONS):
+    if actor.reads_published_only():
         public, threshold = True, max(threshold, DEFAULT_THRESHOLD)
     if org_unit is None and actor.org_unit is not None and not actor.may_reach(()):
         org_unit = actor.org_unit

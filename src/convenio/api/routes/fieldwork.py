@@ -343,6 +343,6 @@ def query(
     `convenio analytics query`. Roles that read mission data get every figure (a
     coordinator its subtree); everybody else the public answer, small counts
     suppressed."""
-    public = not who.may(Action.READ_MISSIONS)
+    public = who.reads_published_only()
     rows = analytics.query(uow, dx, pe, ou, public, mission=mission, actor=who)
     return AnalyticsAnswer(public=public, rows=[AnalyticsRow(**r.as_dict()) for r in rows])
