@@ -62,27 +62,6 @@ def terms_show(
         _print_version(agreement, found)
 
 
-def _price_unit(agreement: Agreement, version: AgreementVersion) -> str:
-    if version.pricing is None:
-        return ""
-    series = agreement.series(version.pricing.reference_series)
-    return f"{series.unit}/{series.per}"
-
-
-def _loans(version: AgreementVersion) -> list[tuple[str, LoanTerms]]:
-    """Every loan of a version's financing: which prices it applies to, and its terms."""
-    if version.financing is None:
-        return []
-    f = version.financing
-    found = [("default", f.loan)]
-    found += [(f"band at or above {b.at_or_above}", b.loan) for b in f.bands if b.loan]
-    found += [
-        (f"{'above' if e.above is not None else 'at or above'} {e.threshold}", e.loan)
-        for e in f.loan_by_price
-    ]
-    return found
-
-
 def _loan_cells(loan: LoanTerms) -> list[Cell]:
     return [
         loan.months, loan.grace_months, Rate(loan.rate), loan.method.value,
@@ -98,7 +77,7 @@ _LOAN_COLUMNS = [
 
 
 def _print_version(agreement: Agreement, v: AgreementVersion) -> None:
-    price_unit = _price_unit(agreement, v)
+    price_unit = agreement.price_unit(v)
     header: dict[str, Cell] = {
         "id": v.id, "name": v.name, "effective": v.effective, "ends": v.ends,
         "inherits": v.inherits, "source": " ".join(v.source.split()),
@@ -130,7 +109,7 @@ def _print_version(agreement: Agreement, v: AgreementVersion) -> None:
         console.print()
         print_listing(bands, console)
         loans = Listing("Loan terms", _LOAN_COLUMNS,
-                        [[applies, *_loan_cells(loan)] for applies, loan in _loans(v)])  # fmt: skip
+                        [[applies, *_loan_cells(loan)] for applies, loan in v.loans()])  # fmt: skip
         console.print()
         print_listing(loans, console)
     cards = Listing(
@@ -181,7 +160,7 @@ def _version_json(agreement: Agreement, v: AgreementVersion) -> dict[str, Any]:
         floor = v.pricing.floor
         result["pricing"] = {
             "reference_series": v.pricing.reference_series,
-            "price_unit": _price_unit(agreement, v),
+            "price_unit": agreement.price_unit(v),
             "rule": v.pricing.rule.value,
             "floor": None if floor is None else {
                 "price": exact(floor.price), "currency": floor.currency, "per": floor.per
@@ -201,7 +180,7 @@ def _version_json(agreement: Agreement, v: AgreementVersion) -> dict[str, Any]:
              "own_loan": b.loan is not None}
             for b in v.financing.bands
         ]  # fmt: skip
-        result["loans"] = [_loan_json(applies, loan) for applies, loan in _loans(v)]
+        result["loans"] = [_loan_json(applies, loan) for applies, loan in v.loans()]
     result["rate_cards"] = [
         {"item": c.item, "price": exact(c.price), "currency": c.currency, "per": c.per}
         for c in v.rate_cards

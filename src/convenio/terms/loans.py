@@ -150,6 +150,17 @@ class FinancingTerms(TermsModel):
         band = self.band_for(price)
         return band.share if band is not None else Decimal(0)
 
+    def loans(self) -> list[tuple[str, LoanTerms]]:
+        """Every loan these terms can give, with the prices it applies to, in the words
+        of `convenio terms show`: the default, each band's own, each by-price entry's."""
+        found = [("default", self.loan)]
+        found += [(f"band at or above {b.at_or_above}", b.loan) for b in self.bands if b.loan]
+        found += [
+            (f"{'above' if e.above is not None else 'at or above'} {e.threshold}", e.loan)
+            for e in self.loan_by_price
+        ]
+        return found
+
     def loan_for(self, price: Decimal) -> LoanTerms:
         """The loan terms of the part financed at reference `price`."""
         band = self.band_for(price)

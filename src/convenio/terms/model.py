@@ -307,6 +307,11 @@ class AgreementVersion(TermsModel):
         """Whether `day` falls within this version's dates."""
         return self.effective <= day and (self.ends is None or day <= self.ends)
 
+    def loans(self) -> list[tuple[str, LoanTerms]]:
+        """Every loan of this version's financing and the prices it applies to (none
+        without financing)."""
+        return [] if self.financing is None else self.financing.loans()
+
     def rate_for(self, item: str) -> RateCard:
         """The rate card of `item`; `TermsLookupError` if this version prices it not."""
         for card in self.rate_cards:
@@ -349,6 +354,13 @@ class AgreementHeader(TermsModel):
     def items_in_group(self, group: str) -> tuple[Item, ...]:
         """The items of `group`, in catalogue order (empty if the group is unknown)."""
         return tuple(item for item in self.items if item.group == group)
+
+    def price_unit(self, version: AgreementVersion) -> str:
+        """What `version`'s reference prices are quoted in (``USD/bbl``); "" unpriced."""
+        if version.pricing is None:
+            return ""
+        series = self.series(version.pricing.reference_series)
+        return f"{series.unit}/{series.per}"
 
     def series(self, series_id: str) -> PriceSeries:
         """The price series with `series_id`; `TermsLookupError` if there is none."""

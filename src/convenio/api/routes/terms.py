@@ -187,28 +187,13 @@ def _loan(applies: str, loan: LoanTerms) -> Loan:
     )  # fmt: skip
 
 
-def _loans(version: AgreementVersion) -> list[Loan]:
-    """Every loan of a version's financing, and which prices it applies to."""
-    if version.financing is None:
-        return []
-    f = version.financing
-    found = [_loan("default", f.loan)]
-    found += [_loan(f"band at or above {b.at_or_above}", b.loan) for b in f.bands if b.loan]
-    found += [
-        _loan(f"{'above' if e.above is not None else 'at or above'} {e.threshold}", e.loan)
-        for e in f.loan_by_price
-    ]
-    return found
-
-
 def _pricing(agreement: Agreement, v: AgreementVersion) -> Pricing | None:
     if v.pricing is None:
         return None
-    series = agreement.series(v.pricing.reference_series)
     floor = v.pricing.floor
     return Pricing(
         reference_series=v.pricing.reference_series,
-        price_unit=f"{series.unit}/{series.per}",
+        price_unit=agreement.price_unit(v),
         rule=v.pricing.rule.value,
         floor=None
         if floor is None
@@ -273,7 +258,7 @@ def version(
         agreement=agreement.agreement.id, id=v.id, name=v.name, effective=v.effective,
         ends=v.ends, inherits=v.inherits, source=" ".join(v.source.split()),
         pricing=_pricing(agreement, v), short_term=_short_term(v), bands=_bands(v),
-        loans=_loans(v),
+        loans=[_loan(applies, loan) for applies, loan in v.loans()],
         rate_cards=[RateCard(item=c.item, price=_exact(c.price), currency=c.currency, per=c.per)
                     for c in v.rate_cards],
         settlement=_settlement(v),
