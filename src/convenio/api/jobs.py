@@ -58,12 +58,6 @@ class JobAnswer(BaseModel):
     location: str
 
 
-def _iso(micros: int | None) -> str | None:
-    if micros is None:
-        return None
-    return datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat()
-
-
 def _now() -> int:
     return to_micros(datetime.now(UTC))
 
@@ -75,8 +69,8 @@ def job_answer(row: JobRow) -> JobAnswer:
         id=row.id,
         kind=row.kind,
         state=row.state,
-        created=_iso(row.created_at) or "",
-        finished=_iso(row.finished_at),
+        created=access.moment_text(row.created_at) or "",
+        finished=access.moment_text(row.finished_at),
         stage=row.stage,
         done=row.done,
         total=row.total,

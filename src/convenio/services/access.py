@@ -45,7 +45,7 @@ from convenio.errors import (
 from convenio.services.financing import stored_agreement
 from convenio.store import UnitOfWork
 from convenio.store.auth_repo import JobRow, TokenRow, UserRow
-from convenio.store.ledger_repo import to_micros
+from convenio.store.ledger_repo import from_micros, to_micros
 
 __all__ = [
     "LOGIN_TOKEN_LIFETIME",
@@ -61,6 +61,7 @@ __all__ = [
     "issue_token",
     "job",
     "login",
+    "moment_text",
     "parse_lifetime",
     "principal_of",
     "record",
@@ -312,7 +313,8 @@ def sign_in(
     hand a token to anyone."""
     issued, row = login(uow, login_name, password)
     answer = json.dumps(
-        {"token": REDACTED, "id": row.id, "expires": _iso(row.expires_at)}, separators=(",", ":")
+        {"token": REDACTED, "id": row.id, "expires": moment_text(row.expires_at)},
+        separators=(",", ":"),
     )
     user = _user(uow, login_name)
     record(
@@ -324,8 +326,9 @@ def sign_in(
     return issued, row
 
 
-def _iso(micros: int | None) -> str | None:
-    return None if micros is None else datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat()
+def moment_text(micros: int | None) -> str | None:
+    """A stored moment (microseconds since the epoch) as ISO 8601 in UTC; None stays."""
+    return None if micros is None else from_micros(micros).isoformat()
 
 
 # -- the audit trail ---------------------------------------------------------------

@@ -10,7 +10,7 @@ body digest of a request that carries a password leaves the password out.
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -35,6 +35,7 @@ from convenio.auth import IssuedToken, Principal
 from convenio.errors import AuthenticationError
 from convenio.files import Tell
 from convenio.services import access
+from convenio.services.access import moment_text
 from convenio.store import Store, UnitOfWork
 from convenio.store.auth_repo import TokenRow, UserRow
 
@@ -43,10 +44,6 @@ __all__ = ["router"]
 router = APIRouter(prefix="/api/v1", tags=["admin"], responses=PROBLEMS)
 
 Login = Annotated[str, Field(min_length=1, max_length=64, description="A user's login")]
-
-
-def _iso(micros: int | None) -> str | None:
-    return None if micros is None else datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat()
 
 
 def signed_in(who: CurrentPrincipal) -> Principal:
@@ -76,7 +73,7 @@ class TokenIssued(BaseModel):
 
 
 def _issued(issued: IssuedToken, row: TokenRow) -> TokenIssued:
-    return TokenIssued(token=issued.text, id=row.id, expires=_iso(row.expires_at))
+    return TokenIssued(token=issued.text, id=row.id, expires=moment_text(row.expires_at))
 
 
 @router.post("/auth/token", status_code=201, response_model=TokenIssued)
@@ -127,7 +124,8 @@ def me(uow: Reader, who: SignedIn) -> Me:
     token = access.current_token(uow, who)
     return Me(
         login=who.name, role=str(who.role or ""), party=who.party, org_unit=who.org_unit,
-        token_id=who.token_id, token_expires=None if token is None else _iso(token.expires_at),
+        token_id=who.token_id,
+        token_expires=None if token is None else moment_text(token.expires_at),
     )  # fmt: skip
 
 
@@ -151,8 +149,8 @@ class Users(BaseModel):
 def _user(row: UserRow) -> UserRead:
     return UserRead(
         login=row.login, role=row.role, party=row.party, org_unit=row.org_unit,
-        password=row.password_hash is not None, created=_iso(row.created_at) or "",
-        disabled=_iso(row.disabled_at),
+        password=row.password_hash is not None, created=moment_text(row.created_at) or "",
+        disabled=moment_text(row.disabled_at),
     )  # fmt: skip
 
 
@@ -223,8 +221,8 @@ class Tokens(BaseModel):
 
 def _token(row: TokenRow) -> TokenRead:
     return TokenRead(
-        id=row.id, login=row.login, label=row.label, created=_iso(row.created_at) or "",
-        expires=_iso(row.expires_at), revoked=_iso(row.revoked_at),
+        id=row.id, login=row.login, label=row.label, created=moment_text(row.created_at) or "",
+        expires=moment_text(row.expires_at), revoked=moment_text(row.revoked_at),
     )  # fmt: skip
 
 
