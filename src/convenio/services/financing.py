@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import astuple, dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from convenio.auth import OPERATOR, Principal
@@ -150,7 +149,9 @@ def stored_agreement(uow: UnitOfWork) -> Agreement | None:
         return known
     latest = uow.financing.latest_terms()
     assert latest is not None
-    agreement = _PARSED[latest.digest] = _parsed(latest.digest, latest.text, latest.source)
+    if len(_PARSED) >= _PARSED_KEPT:
+        _PARSED.clear()
+    agreement = _PARSED[latest.digest] = parse_terms(latest.text, latest.source)
     return agreement
 
 
@@ -171,13 +172,9 @@ def lock_under(uow: UnitOfWork, agreement: Agreement) -> None:
 
 
 _PARSED: dict[str, Agreement] = {}
-"""The terms parsed by this process, by digest (a store holds few documents)."""
-
-
-@lru_cache(maxsize=8)
-def _parsed(digest: str, text: str, source: str) -> Agreement:
-    """Terms parsed once per process and document (`Agreement` is frozen)."""
-    return parse_terms(text, source)
+"""The terms parsed by this process, by digest (`Agreement` is frozen; a store holds few
+documents, a process few stores)."""
+_PARSED_KEPT = 16
 
 
 def load_prices(
