@@ -265,6 +265,7 @@ def post(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
 def record(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
     """`post` without the commit: for services that write more in the same unit of work."""
     head = uow.ledger.lock_head()
+    _refuse_rows_beyond(uow, head.seq)
     specs = uow.ledger.accounts()
     problems: list[Problem] = []
     conflicts: list[Problem] = []
@@ -331,6 +332,18 @@ def record(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
         head_seq=last.seq if last else head.seq,
         head_hash=last.hash if last else head.hash,
     )
+
+
+def _refuse_rows_beyond(uow: UnitOfWork, head_seq: int) -> None:
+    """`IntegrityError` naming a stored row past the chain's head: verify would otherwise
+    pass over it, balances count it, and the next post collide with it or take its id
+    for a replay."""
+    stray = uow.ledger.beyond_head(head_seq)
+    if stray is not None:
+        raise IntegrityError(
+            f"a row the chain does not cover: {stray}; it was written outside convenio — "
+            "restore the store from a backup"
+        )
 
 
 def _chain(
@@ -539,6 +552,7 @@ def verify(uow: UnitOfWork) -> VerifyReport:
             f"the head says {head.seq} transactions but {count} are stored: "
             "transactions were removed"
         )
+    _refuse_rows_beyond(uow, head.seq)
     last = next(uow.ledger.iter_recorded(head.seq, head.seq), None) if head.seq else None
     if last is not None and last.hash != head.hash:
         raise IntegrityError(f"the head hash does not match transaction {last.txn.id}")

@@ -427,6 +427,28 @@ class LedgerRepository:
 
     # -- integrity ---------------------------------------------------------------------
 
+    def beyond_head(self, head_seq: int) -> str | None:
+        """The first stored row the chain up to `head_seq` does not cover — a transaction
+        or a posting past the head, or a posting of no transaction — named; None if none.
+
+        The chain check reads positions 1..head; a row written past it (a forged
+        transaction, say) would otherwise be counted by balances yet never verified."""
+        t, p = transactions.c, postings.c
+        stray = self.conn.execute(
+            select(t.seq, t.id).where(t.seq > head_seq).order_by(t.seq).limit(1)
+        ).first()
+        if stray is not None:
+            return f"transaction {stray.id} at position {stray.seq}, past the head ({head_seq})"
+        orphan = self.conn.execute(
+            select(p.txn_seq, p.idx)
+            .where((p.txn_seq > head_seq) | (p.txn_seq < 1))
+            .order_by(p.txn_seq, p.idx)
+            .limit(1)
+        ).first()
+        if orphan is not None:
+            return f"posting {orphan.idx} of position {orphan.txn_seq}, past the head ({head_seq})"
+        return None
+
     def derived_totals_mismatch(self) -> list[tuple[str, str]]:
         """(account, what) pairs where day or year totals differ from the postings."""
         ids = {id_: name for name, id_ in self.account_ids().items()}
