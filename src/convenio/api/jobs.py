@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -33,7 +34,7 @@ from convenio.store import Store, UnitOfWork
 from convenio.store.auth_repo import JobRow
 from convenio.store.ledger_repo import to_micros
 
-__all__ = ["JobAnswer", "JobRunner", "JobWork"]
+__all__ = ["HeldStore", "JobAnswer", "JobRunner", "JobWork"]
 
 _log = logging.getLogger("convenio.api")
 
@@ -173,3 +174,19 @@ class JobRunner:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class HeldStore(Store):
+    """The store as a job lends it to a service that opens units of work of its own:
+    each is the job's one held unit of work, so that all the service writes commits
+    with the job's audit entry, or none of it does."""
+
+    def __init__(self, held: UnitOfWork) -> None:  # no engine of its own to open
+        self.url, self.engine, self.write_wait, self.on_wait = "", held.engine, 0.0, None
+        self.gate = None
+        self.held = held
+
+    def unit_of_work(  # type: ignore[override]
+        self, write: bool = False, late_lock: bool = False, hold_commits: bool = False
+    ) -> AbstractContextManager[UnitOfWork]:
+        return nullcontext(self.held)

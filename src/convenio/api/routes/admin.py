@@ -9,7 +9,6 @@ body digest of a request that carries a password leaves the password out.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -27,7 +26,7 @@ from convenio.api.deps import (
     Reader,
     StoreDep,
 )
-from convenio.api.jobs import JobAnswer, job_answer
+from convenio.api.jobs import HeldStore, JobAnswer, job_answer
 from convenio.api.middleware import LoginThrottle
 from convenio.api.problems import PROBLEMS, problem_response
 from convenio.api.writes import WriteDep
@@ -36,7 +35,7 @@ from convenio.errors import AuthenticationError
 from convenio.files import Tell
 from convenio.services import access
 from convenio.services.access import moment_text
-from convenio.store import Store, UnitOfWork
+from convenio.store import UnitOfWork
 from convenio.store.auth_repo import TokenRow, UserRow
 
 __all__ = ["router"]
@@ -343,21 +342,6 @@ class DemoResult(BaseModel):
     year_ends: list[dict[str, Any]]
 
 
-class _HeldStore(Store):
-    """The store as a job lends it to a service that opens units of work of its own:
-    each is the job's one held unit of work, so that all the service writes commits
-    with the job's audit entry, or none of it does."""
-
-    def __init__(self, held: UnitOfWork) -> None:  # no engine of its own to open
-        self.url, self.engine, self.write_wait, self.on_wait = "", held.engine, 0.0, None
-        self.held = held
-
-    def unit_of_work(  # type: ignore[override]
-        self, write: bool = False, late_lock: bool = False, hold_commits: bool = False
-    ) -> AbstractContextManager[UnitOfWork]:
-        return nullcontext(self.held)
-
-
 @router.post("/demo", status_code=202, response_model=JobAnswer)
 def demo(request: Request, who: CanRunDemo, jobs: JobsDep, write: WriteDep) -> Response:
     """Run the demo (sixteen years of the shipped agreement, as ``convenio demo``) on the
@@ -367,7 +351,7 @@ def demo(request: Request, who: CanRunDemo, jobs: JobsDep, write: WriteDep) -> R
     secret = request.app.state.settings.secret_key.get_secret_value()
 
     def work(uow: UnitOfWork, tell: Tell) -> DemoResult:
-        summary = run_demo(_HeldStore(uow), tell, secret).to_dict()
+        summary = run_demo(HeldStore(uow), tell, secret).to_dict()
         return DemoResult(
             agreement=summary["agreement"], added=summary["added"],
             transactions=summary["ledger"]["transactions"],
