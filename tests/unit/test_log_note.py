@@ -446,3 +446,13 @@ def test_checkpoints_that_cannot_be_written_are_refused(
 ) -> None:
     with pytest.raises(InputError, match=says):
         Checkpoint(*args)  # type: ignore[arg-type]
+
+
+def test_the_log_package_exports_notes_and_checkpoints() -> None:
+    import convenio.log
+    from convenio.log import checkpoint, note
+
+    for module in (note, checkpoint):
+        for name in module.__all__:
+            assert name in convenio.log.__all__
+            assert getattr(convenio.log, name) is getattr(module, name)

@@ -4,6 +4,19 @@ stored in Go tlog's layout, with inclusion and consistency proofs, and signed ch
 Pure values and functions only; the store implements `HashReader` and writes the hashes.
 """
 
+from convenio.log.checkpoint import MAX_TREE_SIZE, Checkpoint
+from convenio.log.note import (
+    Opened,
+    SignatureError,
+    SignerKey,
+    VerifierKey,
+    cosign,
+    generate_signer,
+    open_note,
+    parse_signer,
+    parse_verifier,
+    sign,
+)
 from convenio.log.tree import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -27,16 +40,28 @@ from convenio.log.tree import (
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "MAX_TREE_SIZE",
+    "Checkpoint",
     "Hash",
     "HashReader",
     "MemoryHashStore",
+    "Opened",
     "ProofError",
+    "SignatureError",
+    "SignerKey",
+    "VerifierKey",
     "check_record",
     "check_tree",
+    "cosign",
+    "generate_signer",
     "leaf_hash",
     "node_hash",
+    "open_note",
+    "parse_signer",
+    "parse_verifier",
     "prove_record",
     "prove_tree",
+    "sign",
     "split_stored_hash_index",
     "stored_hash_count",
     "stored_hash_index",

@@ -18,10 +18,10 @@ import binascii
 from dataclasses import dataclass
 
 from convenio.errors import InputError
+from convenio.log.tree import HASH_SIZE, Hash
 
-__all__ = ["HASH_SIZE", "MAX_TREE_SIZE", "Checkpoint"]
+__all__ = ["MAX_TREE_SIZE", "Checkpoint"]
 
-HASH_SIZE = 32  # SHA-256
 # Go's tlog counts records in an int64: a larger size no standard verifier reads.
 MAX_TREE_SIZE = 2**63 - 1
 
@@ -42,7 +42,7 @@ class Checkpoint:
 
     origin: str
     size: int
-    root_hash: bytes
+    root_hash: Hash
     extensions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
