@@ -19,6 +19,7 @@ from convenio.api.jobs import JobRunner
 from convenio.auth import ANONYMOUS, Action, Principal
 from convenio.errors import AuthenticationError
 from convenio.services import access
+from convenio.settings import Settings
 from convenio.store import Store, UnitOfWork
 
 __all__ = [
@@ -40,6 +41,7 @@ __all__ = [
     "JobsDep",
     "RawBody",
     "Reader",
+    "SettingsDep",
     "StoreDep",
     "allowed",
     "get_store",
@@ -53,6 +55,15 @@ def get_store(request: Request) -> Store:
 
 
 StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def get_settings(request: Request) -> Settings:
+    settings = request.app.state.settings
+    assert isinstance(settings, Settings)
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
 def get_jobs(request: Request) -> JobRunner:

@@ -163,8 +163,7 @@ class JobRunner:
             content = result.model_dump_json().encode()
             if not uow.committed:  # the work chose to write nothing
                 return content
-            after = uow.ledger.head().seq
-            first, last = (before + 1, after) if after > before else (0, 0)
+            first, last = access.recorded_since(uow, before)
             access.record(
                 uow, who, "JOB", route, None, access.digest(job_id.encode()), 200, content,
                 first, last, f"job {job_id} done",

@@ -118,9 +118,8 @@ class Write:
             if not uow.committed:  # the service chose to write nothing (a dry run)
                 uow.rollback()
                 return Response(content, status, media_type="application/json")
-            after = uow.ledger.head().seq
             keep = content if kept is None else kept(result).model_dump_json().encode()
-            first, last = (before + 1, after) if after > before else (0, 0)
+            first, last = access.recorded_since(uow, before)
             access.record(
                 uow, who, self.method, self.route, self.key, self.body_digest, status,
                 keep, first, last, summary(result),

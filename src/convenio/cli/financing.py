@@ -130,12 +130,12 @@ def tranches(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
 ) -> None:
     """The financed tranches (principal and loan terms), or one tranche's schedule."""
-    from convenio.services import financing
+    from convenio.services import financing, ledger
 
     with guard():
         with open_store().unit_of_work() as uow:
             found = financing.tranches(uow, party)
-            scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+            scales = ledger.unit_scales(uow)
         if schedule is not None:
             listing = _schedule(found, schedule, scales, party)
         else:

@@ -65,6 +65,7 @@ __all__ = [
     "parse_lifetime",
     "principal_of",
     "record",
+    "recorded_since",
     "revoke_token",
     "set_password",
     "sign_in",
@@ -332,6 +333,13 @@ def moment_text(micros: int | None) -> str | None:
 
 
 # -- the audit trail ---------------------------------------------------------------
+
+
+def recorded_since(uow: UnitOfWork, before: int) -> tuple[int, int]:
+    """The chain positions of the ledger transactions this unit of work recorded after
+    position `before`, first and last, for an audit entry; (0, 0) when none."""
+    after = uow.ledger.head().seq
+    return (before + 1, after) if after > before else (0, 0)
 
 
 def record(

@@ -413,7 +413,7 @@ def load_payments(
     `actor` other than the operator records only payments its party makes."""
     agreement = current_agreement(uow)
     parties = {p.code for p in agreement.parties}
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = ledger.unit_scales(uow)
     with open_table(path, options, PAYMENT_NUMERIC, tell) as table:
         parsed, problems = parse_payments_csv(table.lines, table.name, parties, scales)
         problems = table.problems(problems)

@@ -169,7 +169,7 @@ def open_accounts_file(
 ) -> OpenResult:
     """Open every account of a CSV or .xlsx file ``account,unit[,kind,floor,ceiling]``; an
     `actor` other than the operator opens only accounts its party owns."""
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = unit_scales(uow)
     with open_table(path, options, ACCOUNT_NUMERIC) as table:
         declared, problems = parse_accounts_csv(table.lines, table.name, scales)
         problems = table.problems(problems)
@@ -225,7 +225,7 @@ def post_file(
     work), so that a bad file is refused at once and a large one keeps no other writer
     waiting while it is read; under the lock `record` checks again what another writer
     may have changed meanwhile (replays, conflicts, bounds)."""
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = unit_scales(uow)
     specs = uow.ledger.accounts()
     batch = read_journal(path, scales, options, tell)
     _require_accounts(actor, batch)
@@ -400,7 +400,7 @@ def _bound_problems(
         for i, p in enumerate(item.txn.postings):
             if p.account in walked:
                 touched[p.account].append((item.txn.date, p.amount, (item, i)))
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = unit_scales(uow)
     # The walked accounts' day totals themselves, in one read.
     stored = uow.ledger.day_totals_since([ids[name] for name in touched], first)
     problems = []
@@ -488,7 +488,7 @@ def balances(
             [Problem("no accounts of this party", field="--party")],
         )
     ids = uow.ledger.account_ids()
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = unit_scales(uow)
     totals = uow.ledger.balances(as_of, known_at)
     return [
         BalanceRow(name, spec.unit, totals.get(ids[name], 0), scales[spec.unit])

@@ -293,7 +293,7 @@ def party_statement(
             f"unknown party {party!r} (the terms' parties: {', '.join(known)})",
             [Problem("unknown", field="--party")],
         )
-    scales = {code: unit.scale for code, unit in uow.ledger.units().items()}
+    scales = ledger.unit_scales(uow)
     sides = settlement_sides(agreement, as_of)
 
     def side(code: str) -> str:

@@ -24,6 +24,7 @@ from convenio.api.deps import (
     CurrentPrincipal,
     JobsDep,
     Reader,
+    SettingsDep,
     StoreDep,
 )
 from convenio.api.jobs import HeldStore, JobAnswer, job_answer
@@ -343,12 +344,12 @@ class DemoResult(BaseModel):
 
 
 @router.post("/demo", status_code=202, response_model=JobAnswer)
-def demo(request: Request, who: CanRunDemo, jobs: JobsDep, write: WriteDep) -> Response:
+def demo(who: CanRunDemo, jobs: JobsDep, write: WriteDep, settings: SettingsDep) -> Response:
     """Run the demo (sixteen years of the shipped agreement, as ``convenio demo``) on the
     store as a job: 202 with the job to poll; its result holds the headline figures."""
     from convenio.demo.run import run_demo
 
-    secret = request.app.state.settings.secret_key.get_secret_value()
+    secret = settings.secret_key.get_secret_value()
 
     def work(uow: UnitOfWork, tell: Tell) -> DemoResult:
         summary = run_demo(HeldStore(uow), tell, secret).to_dict()

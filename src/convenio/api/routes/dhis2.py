@@ -20,9 +20,10 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
-from convenio.api.deps import CanReadMissions, CanReadPublic, CanWriteMissions, RawBody, Reader
+from convenio.api.deps import CanReadPublic, CanWriteMissions, RawBody, Reader
 from convenio.api.problems import PROBLEMS, from_error_body
-from convenio.api.routes.missions import DataValueSet, value_out
+from convenio.api.routes import missions
+from convenio.api.routes.missions import DataValueSet
 from convenio.api.tables import as_upload
 from convenio.api.writes import WriteDep
 from convenio.errors import InputError, Problem
@@ -39,19 +40,17 @@ _INDEX: Final = re.compile(r"dataValues\[(\d+)\]")
 # -- dataValueSets ------------------------------------------------------------------------
 
 
-@router.get("/dataValueSets", response_model=DataValueSet, response_model_exclude_none=True)
-def get_data_value_sets(
-    uow: Reader,
-    who: CanReadMissions,
-    data_set: Annotated[str | None, Query(alias="dataSet", max_length=50)] = None,
-    period: Annotated[str | None, Query(max_length=30)] = None,
-    org_unit: Annotated[str | None, Query(alias="orgUnit", max_length=50)] = None,
-    children: Annotated[bool, Query(description="The org unit and all below it")] = False,
-) -> DataValueSet:
-    """DHIS2's data value set: the stored values of a data set, period and org unit (a
-    coordinator's subtree only)."""
-    found = mission_data.select_values(uow, data_set, period, org_unit, children, actor=who)
-    return DataValueSet(dataValues=[value_out(v) for v in found])
+# DHIS2's path for what /api/v1/dataValues answers: the same route function, twice routed.
+router.add_api_route(
+    "/dataValueSets",
+    missions.get_values,
+    methods=["GET"],
+    name="get_data_value_sets",
+    response_model=DataValueSet,
+    response_model_exclude_none=True,
+    description="DHIS2's data value set: the stored values of a data set, period and org "
+    "unit (a coordinator's subtree only).",
+)
 
 
 class ImportCount(BaseModel):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 from starlette.responses import Response
 
@@ -26,6 +26,7 @@ from convenio.api.deps import (
     CanWriteMissions,
     CurrentPrincipal,
     Reader,
+    SettingsDep,
     allowed,
 )
 from convenio.api.tables import as_table
@@ -40,7 +41,6 @@ from convenio.missions.deployments import (
 from convenio.services import analytics, cases, deployments
 from convenio.services.cases import CasesResult
 from convenio.services.deployments import RegistryResult
-from convenio.settings import Settings
 from convenio.store import UnitOfWork
 from convenio.units import format_minor
 
@@ -50,15 +50,6 @@ router = APIRouter(tags=["missions"])
 """Prefixed and documented by the missions router that includes it."""
 
 Id = Annotated[str, Field(min_length=1, max_length=50)]
-
-
-def _settings(request: Request) -> Settings:
-    found = request.app.state.settings
-    assert isinstance(found, Settings)
-    return found
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 def _registry_writer(who: CurrentPrincipal) -> Principal:
