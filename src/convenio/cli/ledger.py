@@ -170,16 +170,31 @@ def verify(
                 "transactions": report.transactions,
                 "head_seq": report.head_seq,
                 "head_hash": report.head_hash,
+                "log_size": report.log_size,
+                "log_root": report.log_root,
             }
         )
     elif as_csv:
-        columns = [Column("transactions"), Column("head_seq"), Column("head_hash")]
-        row: tuple[Cell, ...] = (report.transactions, report.head_seq, report.head_hash)
+        columns = [
+            Column("transactions"),
+            Column("head_seq"),
+            Column("head_hash"),
+            Column("log_size"),
+            Column("log_root"),
+        ]
+        row: tuple[Cell, ...] = (
+            report.transactions,
+            report.head_seq,
+            report.head_hash,
+            report.log_size,
+            report.log_root,
+        )
         emit(Listing("", columns, [row]), "csv")
     else:
         console.print(
             f"ok: {human(report.transactions)} transaction(s) verified; head "
-            f"{human(report.head_seq)} {report.head_hash}",
+            f"{human(report.head_seq)} {report.head_hash}; log of {human(report.log_size)} "
+            f"entries, root {report.log_root}",
             highlight=False,
             soft_wrap=True,
         )

@@ -20,6 +20,7 @@ from convenio.log.note import (
 from convenio.log.tree import (
     EMPTY_ROOT,
     HASH_SIZE,
+    Frontier,
     Hash,
     HashReader,
     MemoryHashStore,
@@ -42,6 +43,7 @@ __all__ = [
     "HASH_SIZE",
     "MAX_TREE_SIZE",
     "Checkpoint",
+    "Frontier",
     "Hash",
     "HashReader",
     "MemoryHashStore",

@@ -25,6 +25,7 @@ from convenio.errors import InputError, IntegrityError, NotFoundError
 __all__ = [
     "EMPTY_ROOT",
     "HASH_SIZE",
+    "Frontier",
     "Hash",
     "HashReader",
     "MemoryHashStore",
@@ -317,6 +318,62 @@ def check_tree(proof: Sequence[Hash], t: int, root_t: Hash, n: int, root_n: Hash
         raise ProofError(f"{what}: the proof does not lead to the old root")
     if new != root_t:
         raise ProofError(f"{what}: the proof does not lead to the new root")
+
+
+class Frontier:
+    """The right edge of a tree — the roots of its complete subtrees, largest first — which
+    is all that appending needs: `append` returns the hashes `stored_hashes` would, in the
+    same order, with no reads. Appends and full recomputations of a log use it; memory is
+    O(log n).
+
+    Start empty, or from a stored tree with `Frontier.indexes(size)` read from its store."""
+
+    def __init__(self, size: int = 0, subtrees: Sequence[Hash] = ()) -> None:
+        expected = len(self.indexes(size))
+        if len(subtrees) != expected:
+            raise IntegrityError(
+                f"a tree of {size} records has {expected} complete subtree(s) on its right "
+                f"edge, not {len(subtrees)}"
+            )
+        self.size = size
+        self._levels = [lv for lv, _ in _perfect_subtrees(0, size)]
+        self._hashes = list(subtrees)
+
+    @staticmethod
+    def indexes(size: int) -> list[int]:
+        """The stored-hash indexes of the right edge of the tree of `size` records."""
+        if size < 0:
+            raise InputError(f"a tree cannot have {size} records")
+        return [stored_hash_index(lv, n) for lv, n in _perfect_subtrees(0, size)]
+
+    def append(self, entry: bytes) -> list[Hash]:
+        """Add record `size` with `entry`: its stored hashes (leaf first)."""
+        return self.append_leaf(leaf_hash(entry))
+
+    def append_leaf(self, leaf: Hash) -> list[Hash]:
+        """`append` of a record given by its leaf hash."""
+        current = leaf
+        out = [current]
+        levels, hashes = self._levels, self._hashes
+        level = 0
+        while levels and levels[-1] == level:
+            levels.pop()
+            current = node_hash(hashes.pop(), current)
+            out.append(current)
+            level += 1
+        levels.append(level)
+        hashes.append(current)
+        self.size += 1
+        return out
+
+    def root(self) -> Hash:
+        """The tree's RFC 6962 root hash (`EMPTY_ROOT` for no records)."""
+        if not self._hashes:
+            return EMPTY_ROOT
+        current = self._hashes[-1]
+        for left in reversed(self._hashes[:-1]):
+            current = node_hash(left, current)
+        return current
 
 
 class MemoryHashStore:

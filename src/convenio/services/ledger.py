@@ -38,6 +38,7 @@ from convenio.ledger.parse import (
     parse_json,
 )
 from convenio.ledger.validate import MAX_AMOUNT, first_bound_break
+from convenio.log import Checkpoint
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros, to_micros
 
@@ -91,6 +92,8 @@ class VerifyReport:
     head_hash: str
     audit_entries: int = 0
     audit_head: str = ""
+    log_size: int = 0
+    log_root: str = ""
 
 
 def _now() -> datetime:
@@ -323,8 +326,10 @@ def record(uow: UnitOfWork, batch: Sequence[Located]) -> PostResult:
             conflicts,
         )
 
-    records = _chain(head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh, encoded)
-    uow.ledger.append(records, [digest for _, digest in fresh])
+    records, entries = _chain(
+        head.seq, head.hash, max(to_micros(_now()), head.recorded_at), fresh, encoded
+    )
+    uow.ledger.append(records, [digest for _, digest in fresh], entries)
     last = records[-1] if records else None
     return PostResult(
         posted=len(records),
@@ -352,16 +357,20 @@ def _chain(
     recorded_micros: int,
     fresh: Sequence[tuple[Located, str]],
     encoded: dict[str, bytes],
-) -> list[RecordedTransaction]:
+) -> tuple[list[RecordedTransaction], list[bytes]]:
+    """The new records chained after `seq`, and their canonical bytes (the log's entries)."""
     recorded_at = from_micros(recorded_micros)
     records = []
+    entries = []
     for item, _ in fresh:
         seq += 1
         txn = item.txn
-        digest = chain_hash(prev, canonical_bytes(txn, seq, recorded_at, encoded[txn.id]))
+        entry = canonical_bytes(txn, seq, recorded_at, encoded[txn.id])
+        digest = chain_hash(prev, entry)
         records.append(RecordedTransaction(seq, txn, recorded_at, prev, digest))
+        entries.append(entry)
         prev = digest
-    return records
+    return records, entries
 
 
 def _bound_problems(
@@ -530,9 +539,10 @@ def check(uow: UnitOfWork) -> VerifyOutcome:
         return VerifyOutcome(False, VerifyReport(head.seq, head.seq, head.hash), str(exc))
 
 
-def verify(uow: UnitOfWork) -> VerifyReport:
-    """Recompute the hash chain, the balance of every transaction, the derived totals and
-    the audit trail's chain."""
+def verify(uow: UnitOfWork, expect: Checkpoint | None = None) -> VerifyReport:
+    """Recompute the hash chain, the balance of every transaction, the derived totals,
+    the audit trail's chain and the transparency log; with `expect`, check the log against
+    that checkpoint."""
     head = uow.ledger.head()
     stale: list[str] = []
 
@@ -565,6 +575,10 @@ def verify(uow: UnitOfWork) -> VerifyReport:
         account, what = mismatches[0]
         raise IntegrityError(f"derived totals disagree with the postings: {account}, {what}")
     from convenio.services.access import verify_audit  # access imports this module's kin
+    from convenio.services.log import verify_log  # log imports the store, as this does
 
     audit = verify_audit(uow)
-    return VerifyReport(count, head.seq, head.hash, audit.entries, audit.head_hash)
+    log = verify_log(uow, expect)
+    return VerifyReport(
+        count, head.seq, head.hash, audit.entries, audit.head_hash, log.size, log.root.hex()
+    )

@@ -15,6 +15,7 @@ from convenio.store import (
     cases_tables,  # noqa: F401  (registers its tables)
     deployments_tables,  # noqa: F401  (registers its tables)
     financing_tables,  # noqa: F401  (registers its tables)
+    log_tables,  # noqa: F401  (registers its tables)
     missions_tables,  # noqa: F401  (registers its tables)
 )
 from convenio.store.engine import head_revision, migrate, open_engine, store_name

@@ -10,9 +10,11 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 
 from convenio.auth import AUDIT_GENESIS, AuditEntry, audit_hash
 from convenio.errors import IntegrityError
+from convenio.log.records import AUDIT
 from convenio.store.auth_tables import api_tokens, audit_head, audit_log, jobs, users
+from convenio.store.log_repo import LogRepository
 
-__all__ = ["AuthRepository", "JobRow", "StoredAnswer", "TokenRow", "UserRow"]
+__all__ = ["AuthRepository", "JobRow", "StoredAnswer", "TokenRow", "UserRow", "audit_entry_of"]
 
 
 @dataclass(frozen=True)
@@ -83,15 +85,17 @@ _MOVE_HEAD = (
 )
 
 
-def _entry(row: Any) -> AuditEntry:
+def audit_entry_of(row: Any) -> AuditEntry:
+    """The audit entry of a row of `audit_log`."""
     values = {name: getattr(row, name) for name in _AUDIT_FIELDS}
     values["idempotency_key"] = values["idempotency_key"] or ""
     return AuditEntry(**values)
 
 
 class AuthRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, log: LogRepository | None = None) -> None:
         self.conn = conn
+        self.log = LogRepository(conn) if log is None else log
         self.dialect = conn.dialect.name
         self._locked_head: tuple[int, str] | None = None
         """The audit head as this transaction holds it, once locked (kept in step)."""
@@ -248,6 +252,7 @@ class AuthRepository:
         self.conn.execute(_APPEND, {**values, "answer": answer, "hash": digest})
         self.conn.execute(_MOVE_HEAD, {"new_seq": entry.seq, "new_hash": digest})
         self._locked_head = entry.seq, digest
+        self.log.append(AUDIT, [entry.encode()], key_from=entry.seq)
         return entry
 
     def audit_entries(
@@ -264,7 +269,7 @@ class AuthRepository:
             query = query.where(audit_log.c.at >= since)
         if limit is not None:
             query = query.limit(limit)
-        return [_entry(r) for r in self.conn.execute(query)]
+        return [audit_entry_of(r) for r in self.conn.execute(query)]
 
     def iter_audit(self) -> Generator[tuple[AuditEntry, str]]:
         """Every entry with its stored hash, in chain order (for verification)."""
@@ -273,7 +278,7 @@ class AuthRepository:
         )
         try:
             for row in rows:
-                yield _entry(row), row.hash
+                yield audit_entry_of(row), row.hash
         finally:
             rows.close()  # a verifier that stops at a break leaves no server cursor open
 

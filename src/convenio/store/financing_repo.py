@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 
 from convenio.financing import Delivery, Invoice, PricePoint, Tranche, Valuation, tranche_for
 from convenio.financing.claims import Claim, ClaimType, Payment
+from convenio.log.records import REOPEN, RUN, TERMS, reopen_entry, run_entry, terms_entry
 from convenio.store.financing_tables import (
     accruals,
     allocations,
@@ -31,6 +32,7 @@ from convenio.store.financing_tables import (
     tranches,
 )
 from convenio.store.ledger_repo import driver_day
+from convenio.store.log_repo import LogRepository, run_fields
 from convenio.terms import ItemKind, LoanTerms
 
 __all__ = ["FinancingRepository", "RunRow", "TermsDocument"]
@@ -113,8 +115,9 @@ _LATEST_DIGEST = (
 class FinancingRepository:
     """Reads and inserts the financing side's rows on `conn`."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, log: LogRepository | None = None) -> None:
         self.conn = conn
+        self.log = LogRepository(conn) if log is None else log
 
     # -- terms -------------------------------------------------------------------------
 
@@ -125,11 +128,15 @@ class FinancingRepository:
         ).scalar_one_or_none()
         if known is not None:
             return False
-        self.conn.execute(
+        done = self.conn.execute(
             terms_documents.insert().values(
                 agreement_id=agreement_id, digest=digest, source=source, text=text, loaded_at=at
             )
         )
+        (terms_id,) = done.inserted_primary_key or (None,)
+        assert isinstance(terms_id, int)
+        entry = terms_entry(terms_id, at, agreement_id, digest, source, text)
+        self.log.append(TERMS, [entry], key_from=terms_id)
         return True
 
     def latest_terms_digest(self) -> str | None:
@@ -525,6 +532,9 @@ class FinancingRepository:
                     for i, (claim_id, amount, method, against) in enumerate(allocated)
                 ],
             )
+        row = self.conn.execute(select(settlement_runs).where(settlement_runs.c.id == run.id)).one()
+        entry = run_entry(run.id, at, run_fields(row), [list(a) for a in allocated])
+        self.log.append(RUN, [entry], key_text=run.id)
 
     def mark_reversed(self, run_id: str, at: int) -> None:
         self.conn.execute(
@@ -532,3 +542,4 @@ class FinancingRepository:
             .where(settlement_runs.c.id == run_id)
             .values(status=REVERSED, reversed_at=at)
         )
+        self.log.append(REOPEN, [reopen_entry(run_id, at)], key_text=run_id)

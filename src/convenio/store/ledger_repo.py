@@ -26,6 +26,8 @@ from convenio.ledger import (
     RecordedTransaction,
     Transaction,
 )
+from convenio.log.records import ACCOUNT, TXN, account_entry
+from convenio.store.log_repo import LogRepository
 from convenio.store.tables import (
     account_days,
     account_years,
@@ -90,8 +92,9 @@ class Head(NamedTuple):
 class LedgerRepository:
     """Reads and appends ledger rows on `conn`; never commits (the unit of work does)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, log: LogRepository | None = None) -> None:
         self.conn = conn
+        self.log = LogRepository(conn) if log is None else log
         self.dialect = conn.dialect.name
         self._ph = "?" if self.dialect == "sqlite" else "%s"
         self._account_ids: dict[str, int] | None = None
@@ -144,6 +147,25 @@ class LedgerRepository:
             ],
         )
         self._account_ids = None
+        self._log_accounts([s.name for s in specs])
+
+    def _log_accounts(self, names: Sequence[str]) -> None:
+        """Append the entries of the accounts just opened, one span per run of ids."""
+        a, u = accounts.c, units.c
+        rows = self.conn.execute(
+            select(a.id, a.opened_at, a.name, a.unit, a.kind, a.floor, a.ceiling, u.scale, u.kind)
+            .select_from(accounts.join(units, a.unit == u.code))
+            .where(a.name.in_(names))
+            .order_by(a.id)
+        ).all()
+        runs: list[list[Any]] = []
+        for row in rows:
+            if runs and runs[-1][-1].id + 1 == row.id:
+                runs[-1].append(row)
+            else:
+                runs.append([row])
+        for run in runs:
+            self.log.append(ACCOUNT, [account_entry(*r) for r in run], key_from=run[0].id)
 
     # -- the chain head --------------------------------------------------------------
 
@@ -197,8 +219,14 @@ class LedgerRepository:
     def _day(self, day: date) -> Any:
         return driver_day(self.dialect, day)
 
-    def append(self, records: Sequence[RecordedTransaction], digests: Sequence[str]) -> None:
-        """Append recorded transactions (already chained) with their content digests."""
+    def append(
+        self,
+        records: Sequence[RecordedTransaction],
+        digests: Sequence[str],
+        entries: Sequence[bytes],
+    ) -> None:
+        """Append recorded transactions (already chained) with their content digests, and
+        their canonical bytes (`canonical_bytes`, as chained) to the log."""
         if not records:
             return
         ids = self.account_ids()
@@ -264,6 +292,7 @@ class LedgerRepository:
             .where(ledger_head.c.id == 1)
             .values(seq=last.seq, hash=last.hash, recorded_at=to_micros(last.recorded_at))
         )
+        self.log.append(TXN, entries, key_from=records[0].seq)
 
     def get(self, txn_id: str) -> RecordedTransaction | None:
         seq = self.conn.execute(

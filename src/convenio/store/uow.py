@@ -45,6 +45,7 @@ from convenio.store.deployments_repo import DeploymentsRepository
 from convenio.store.engine import SQLITE_BUSY_TIMEOUT_MS, WRITE, store_name
 from convenio.store.financing_repo import FinancingRepository
 from convenio.store.ledger_repo import LedgerRepository
+from convenio.store.log_repo import LogRepository
 from convenio.store.missions_repo import MissionsRepository
 
 __all__ = ["DEFAULT_WRITE_WAIT", "UnitOfWork", "is_locked"]
@@ -88,6 +89,7 @@ def storage_error(engine: Engine, exc: DBAPIError) -> StorageError:
 class UnitOfWork:
     """`with UnitOfWork(engine, write=True) as uow: ...; uow.commit()`."""
 
+    log: LogRepository
     ledger: LedgerRepository
     financing: FinancingRepository
     missions: MissionsRepository
@@ -147,12 +149,13 @@ class UnitOfWork:
 
     def _attach(self, conn: Connection, tx: RootTransaction) -> None:
         self._conn, self._tx = conn, tx
-        self.ledger = LedgerRepository(conn)
-        self.financing = FinancingRepository(conn)
+        self.log = LogRepository(conn)
+        self.ledger = LedgerRepository(conn, self.log)
+        self.financing = FinancingRepository(conn, self.log)
         self.missions = MissionsRepository(conn)
         self.deployments = DeploymentsRepository(conn)
         self.cases = CasesRepository(conn)
-        self.auth = AuthRepository(conn)
+        self.auth = AuthRepository(conn, self.log)
 
     def _begin(self) -> tuple[Connection, RootTransaction]:
         """A connection and its transaction; a locked writer's holds the write lock."""

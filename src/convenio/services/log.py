@@ -1,0 +1,346 @@
+"""The transparency log's use cases: verify it against the records (and a checkpoint), the
+checkpoint of the store as it is, and inclusion and consistency proofs.
+
+`verify_log` recomputes every entry from its record, every stored hash and the root, and
+checks that every record is logged once; given a checkpoint, that the store's first
+``checkpoint.size`` entries are the ones it signed, and a consistency proof from it to
+today. Whatever differs raises `IntegrityError` (exit 4) naming the first entry.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, select
+
+from convenio.errors import IntegrityError, NotFoundError
+from convenio.log import (
+    HASH_SIZE,
+    Checkpoint,
+    Frontier,
+    Hash,
+    check_tree,
+    prove_record,
+    prove_tree,
+    stored_hash_count,
+    tree_hash,
+)
+from convenio.log.records import ACCOUNT, AUDIT, KEY, KINDS, REOPEN, RUN, TERMS, TXN
+from convenio.store import UnitOfWork
+from convenio.store.auth_tables import audit_log
+from convenio.store.financing_tables import settlement_runs, terms_documents
+from convenio.store.log_repo import BLOCK, Span
+from convenio.store.log_tables import log_spans, party_keys
+from convenio.store.tables import accounts, transactions
+
+__all__ = [
+    "ConsistencyProof",
+    "InclusionProof",
+    "LogReport",
+    "checkpoint",
+    "consistency",
+    "describe",
+    "inclusion",
+    "inclusion_of",
+    "origin",
+    "verify_log",
+]
+
+DEFAULT_ORIGIN = "convenio/ledger"
+
+
+def _b64(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+@dataclass(frozen=True)
+class LogReport:
+    """A verified log: its size, root, and entries by kind."""
+
+    size: int
+    root: Hash
+    kinds: dict[str, int] = field(default_factory=dict)
+    checkpoint_size: int | None = None
+
+
+@dataclass(frozen=True)
+class InclusionProof:
+    """That entry `index` (leaf hash `leaf_hash`) is in the tree of `tree_size` entries
+    whose root is `root_hash`: RFC 6962's audit path, leaf side first."""
+
+    index: int
+    tree_size: int
+    leaf_hash: Hash
+    root_hash: Hash
+    hashes: list[Hash]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "index": self.index,
+            "tree_size": self.tree_size,
+            "leaf_hash": _b64(self.leaf_hash),
+            "root_hash": _b64(self.root_hash),
+            "hashes": [_b64(h) for h in self.hashes],
+        }
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """That the tree of `from_size` entries (root `from_root`) is a prefix of the tree of
+    `to_size` (root `to_root`)."""
+
+    from_size: int
+    to_size: int
+    from_root: Hash
+    to_root: Hash
+    hashes: list[Hash]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "from_size": self.from_size,
+            "to_size": self.to_size,
+            "from_root": _b64(self.from_root),
+            "to_root": _b64(self.to_root),
+            "hashes": [_b64(h) for h in self.hashes],
+        }
+
+
+# -- checkpoints and proofs -------------------------------------------------------------
+
+
+def origin(uow: UnitOfWork) -> str:
+    """The log's origin line: ``convenio/`` and the agreement id of the first terms loaded
+    (``convenio/ledger`` before any)."""
+    first = uow.connection.execute(
+        select(terms_documents.c.agreement_id).order_by(terms_documents.c.id).limit(1)
+    ).scalar_one_or_none()
+    return DEFAULT_ORIGIN if first is None else f"convenio/{first}"
+
+
+def checkpoint(uow: UnitOfWork) -> Checkpoint:
+    """The checkpoint (unsigned) of the log as stored."""
+    size, root = uow.log.head()
+    return Checkpoint(origin(uow), size, root)
+
+
+def _size(uow: UnitOfWork, size: int | None) -> int:
+    current, _ = uow.log.head()
+    if size is None:
+        return current
+    if not 0 < size <= current:
+        raise NotFoundError(f"the log holds {current} entries: no tree of size {size}")
+    return size
+
+
+def inclusion(uow: UnitOfWork, index: int, size: int | None = None) -> InclusionProof:
+    """The inclusion proof of entry `index` in the tree of `size` entries (today's)."""
+    tree_size = _size(uow, size)
+    if not 0 <= index < tree_size:
+        raise NotFoundError(f"no entry {index} in a tree of {tree_size} entries")
+    reader = uow.log
+    (leaf,) = reader.read_hashes([stored_hash_count(index)])
+    return InclusionProof(
+        index,
+        tree_size,
+        leaf,
+        tree_hash(tree_size, reader),
+        prove_record(tree_size, index, reader),
+    )
+
+
+def inclusion_of(
+    uow: UnitOfWork, kind: str, key: int | str, size: int | None = None
+) -> InclusionProof:
+    """The inclusion proof of the entry of a record: a transaction by id, an account by
+    name, a settlement run by id, an audit entry by its number."""
+    index = uow.log.locate(kind, _record_key(uow, kind, key))
+    if index is None:
+        raise NotFoundError(f"no {kind} {key} in the log")
+    return inclusion(uow, index, size)
+
+
+def _record_key(uow: UnitOfWork, kind: str, key: int | str) -> int | str:
+    conn = uow.connection
+    if kind == TXN:
+        seq = conn.execute(
+            select(transactions.c.seq).where(transactions.c.id == str(key))
+        ).scalar_one_or_none()
+        if seq is None:
+            raise NotFoundError(f"no transaction {key}")
+        return int(seq)
+    if kind == ACCOUNT:
+        found = conn.execute(
+            select(accounts.c.id).where(accounts.c.name == str(key))
+        ).scalar_one_or_none()
+        if found is None:
+            raise NotFoundError(f"no account {key}")
+        return int(found)
+    if kind in (RUN, REOPEN):
+        return str(key)
+    try:
+        return int(key)
+    except ValueError:
+        raise NotFoundError(f"no {kind} {key}: its key is a number") from None
+
+
+def consistency(uow: UnitOfWork, old: int, new: int | None = None) -> ConsistencyProof:
+    """The consistency proof from the tree of `old` entries to that of `new` (today's)."""
+    to_size = _size(uow, new)
+    if not 0 < old <= to_size:
+        raise NotFoundError(f"no consistency proof from {old} to {to_size} entries")
+    reader = uow.log
+    return ConsistencyProof(
+        old,
+        to_size,
+        tree_hash(old, reader),
+        tree_hash(to_size, reader),
+        prove_tree(to_size, old, reader),
+    )
+
+
+def describe(span: Span, index: int) -> str:
+    """An entry named for a person: its number, kind and record."""
+    return f"entry {index} ({span.kind} {span.key(index)})"
+
+
+# -- verification -------------------------------------------------------------------------
+
+
+class _StoredHashes:
+    """The stored hashes read in order, a row at a time."""
+
+    def __init__(self, blocks: Iterator[tuple[int, bytes]]) -> None:
+        self._blocks = blocks
+        self._next_block = 0
+        self._data = b""
+        self._base = 0
+
+    def at(self, index: int) -> Hash | None:
+        while index >= self._base + len(self._data) // HASH_SIZE:
+            found = next(self._blocks, None)
+            if found is None or found[0] != self._next_block:
+                return None
+            self._base = self._next_block * BLOCK
+            self._data = found[1]
+            self._next_block += 1
+        offset = (index - self._base) * HASH_SIZE
+        return self._data[offset : offset + HASH_SIZE]
+
+    def rest(self, index: int) -> bool:
+        """Whether any hash is stored at `index` or after it."""
+        return self.at(index) is not None or next(self._blocks, None) is not None
+
+
+def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
+    """Recompute the log from the records; with `expect`, check it against a checkpoint."""
+    size, root = uow.log.head()
+    if expect is not None:
+        _check_origin(uow, expect)
+        if expect.size > size:
+            raise IntegrityError(
+                f"the store's log holds {size} entries but the checkpoint covers "
+                f"{expect.size}: entries {size}..{expect.size - 1} were removed (the store "
+                "was truncated, wiped or replaced)"
+            )
+    frontier = Frontier()
+    stored = _StoredHashes(uow.log.hash_blocks())
+    kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
+    root_at_checkpoint = frontier.root() if expect is not None and expect.size == 0 else None
+    for span in uow.log.spans():
+        if span.first != frontier.size:
+            raise IntegrityError(
+                f"the log's entries {frontier.size}..{span.first - 1} are missing"
+                if span.first > frontier.size
+                else f"the log's entry {span.first} is held twice (spans overlap)"
+            )
+        entries = uow.log.entries(span)
+        for offset, entry in enumerate(entries):
+            n = span.first + offset
+            at = stored_hash_count(n)
+            for i, value in enumerate(frontier.append(entry)):
+                if stored.at(at + i) != value:
+                    if i == 0:
+                        raise IntegrityError(
+                            f"{describe(span, n)} differs from its record: the record was "
+                            "changed, or the log rewritten, after it was logged"
+                        )
+                    raise IntegrityError(
+                        f"the log's stored hash {at + i} (above {describe(span, n)}) is wrong"
+                    )
+            if expect is not None and frontier.size == expect.size:
+                root_at_checkpoint = frontier.root()
+        if len(entries) != span.length:
+            n = span.first + len(entries)
+            raise IntegrityError(f"{describe(span, n)}: its record is missing from the store")
+        kinds[span.kind] = kinds.get(span.kind, 0) + span.length
+    if frontier.size != size:
+        raise IntegrityError(
+            f"the log head says {size} entries but its spans hold {frontier.size}: "
+            + ("entries were removed" if frontier.size < size else "the head was set back")
+        )
+    if stored.rest(stored_hash_count(size)):
+        raise IntegrityError(f"the log stores hashes past its last entry ({size - 1})")
+    if frontier.root() != root:
+        raise IntegrityError("the log head's root hash is not the root of its entries")
+    _require_all_logged(uow)
+    if expect is not None:
+        if root_at_checkpoint != expect.root_hash:
+            raise IntegrityError(
+                f"the store's first {expect.size} entries are not the ones the checkpoint "
+                "signed (their root differs): an entry before entry "
+                f"{expect.size} was changed, removed, reordered or inserted and the log "
+                "rewritten; convenio diff against a replica names it"
+            )
+        if expect.size:
+            check_tree(
+                prove_tree(size, expect.size, uow.log), expect.size, expect.root_hash, size, root
+            )
+    return LogReport(
+        size,
+        root,
+        {k: v for k, v in kinds.items() if v},
+        None if expect is None else expect.size,
+    )
+
+
+def _check_origin(uow: UnitOfWork, expect: Checkpoint) -> None:
+    mine = origin(uow)
+    if expect.origin != mine:
+        raise IntegrityError(
+            f"the checkpoint is of the log {expect.origin!r}, this store's log is {mine!r}"
+        )
+
+
+def _require_all_logged(uow: UnitOfWork) -> None:
+    """`IntegrityError` naming the first record of each kind that no entry covers."""
+    s = log_spans.c
+    conn = uow.connection
+
+    def keyed(kind: str, key: Any) -> ColumnElement[bool]:
+        return ~exists().where(and_(s.kind == kind, s.key_from <= key, s.key_from + s.length > key))
+
+    def texted(kind: str, key: Any) -> ColumnElement[bool]:
+        return ~exists().where(and_(s.kind == kind, s.key_text == key))
+
+    r = settlement_runs.c
+    checks = [
+        ("account", select(accounts.c.name).where(keyed(ACCOUNT, accounts.c.id))),
+        ("transaction", select(transactions.c.id).where(keyed(TXN, transactions.c.seq))),
+        ("terms version", select(terms_documents.c.id).where(keyed(TERMS, terms_documents.c.id))),
+        ("settlement run", select(r.id).where(texted(RUN, r.id))),
+        (
+            "reopening of settlement run",
+            select(r.id).where(r.reversed_at.is_not(None), texted(REOPEN, r.id)),
+        ),
+        ("audit entry", select(audit_log.c.seq).where(keyed(AUDIT, audit_log.c.seq))),
+        ("key of party", select(party_keys.c.party).where(keyed(KEY, party_keys.c.id))),
+    ]
+    for what, query in checks:
+        stray = conn.execute(query.limit(1)).scalar_one_or_none()
+        if stray is not None:
+            raise IntegrityError(
+                f"{what} {stray} is not in the log: it was written outside convenio"
+            )
