@@ -96,7 +96,7 @@ def test_commands_are_grouped_in_the_order_of_the_work() -> None:
     out = _help(())
     panels = re.findall(r"╭─ ([A-Za-z ]+?) ─", out)
     assert panels == ["Options", "Set up", "Ledger", "Financing", "Settlement", "Missions",
-                      "Reports", "Server"]  # fmt: skip
+                      "Reports", "Trust", "Server"]  # fmt: skip
     listed = re.findall(r"^│ ([a-z][a-z-]*) ", out, flags=re.MULTILINE)
     assert listed[:4] == ["init", "terms", "parties", "demo"]
     assert listed.index("prices") < listed.index("accrue") < listed.index("settle")

@@ -16,17 +16,19 @@ from convenio.cli import (
     financing,
     ledger,
     missions,
+    replica,
     server,
     settlement,
     terms,
     terms_show,
+    trust,
 )
 from convenio.cli.common import console, guard, open_store
 from convenio.cli.helpscreen import ConvenioGroup
 
 SET_UP, LEDGER, FINANCING = "Set up", "Ledger", "Financing"
 SETTLEMENT, MISSIONS, REPORTS = "Settlement", "Missions", "Reports"
-SERVER = "Server"
+TRUST, SERVER = "Trust", "Server"
 
 
 class Convenio(ConvenioGroup):
@@ -47,6 +49,7 @@ class Convenio(ConvenioGroup):
             "cases",
         ),
         REPORTS: ("analytics",),
+        TRUST: ("keys", "checkpoint", "proof", "log", "follow", "diff"),
         SERVER: ("serve", "users", "tokens", "audit"),
     }
 
@@ -101,6 +104,12 @@ app.add_typer(deployments.deployments_app, name="deployments", rich_help_panel=M
 app.add_typer(deployments.services_app, name="services", rich_help_panel=MISSIONS)
 app.add_typer(cases.cases_app, name="cases", rich_help_panel=MISSIONS)
 app.add_typer(analytics.analytics_app, name="analytics", rich_help_panel=REPORTS)
+app.add_typer(trust.keys_app, name="keys", rich_help_panel=TRUST)
+app.add_typer(trust.checkpoint_app, name="checkpoint", rich_help_panel=TRUST)
+app.add_typer(trust.proof_app, name="proof", rich_help_panel=TRUST)
+app.add_typer(replica.log_app, name="log", rich_help_panel=TRUST)
+app.command(rich_help_panel=TRUST)(replica.follow)
+app.command(rich_help_panel=TRUST)(replica.diff)
 app.command(rich_help_panel=SERVER)(server.serve)
 app.add_typer(server.users_app, name="users", rich_help_panel=SERVER)
 app.add_typer(server.tokens_app, name="tokens", rich_help_panel=SERVER)

@@ -10,19 +10,24 @@ today. Whatever differs raises `IntegrityError` (exit 4) naming the first entry.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, select
 
-from convenio.errors import IntegrityError, NotFoundError
+from convenio.errors import ConflictError, InputError, IntegrityError, NotFoundError, Problem
 from convenio.log import (
     HASH_SIZE,
     Checkpoint,
     Frontier,
     Hash,
+    Opened,
+    VerifierKey,
     check_tree,
+    open_note,
+    parse_verifier,
     prove_record,
     prove_tree,
     stored_hash_count,
@@ -33,19 +38,26 @@ from convenio.store import UnitOfWork
 from convenio.store.auth_tables import audit_log
 from convenio.store.financing_tables import settlement_runs, terms_documents
 from convenio.store.log_repo import BLOCK, Span
-from convenio.store.log_tables import log_spans, party_keys
+from convenio.store.log_tables import checkpoints, log_spans, party_keys
 from convenio.store.tables import accounts, transactions
 
 __all__ = [
     "ConsistencyProof",
     "InclusionProof",
     "LogReport",
+    "LoggedEntry",
+    "StoredCheckpoint",
     "checkpoint",
     "consistency",
     "describe",
+    "entries",
     "inclusion",
     "inclusion_of",
+    "latest_checkpoint",
+    "open_checkpoint",
     "origin",
+    "party_verifiers",
+    "store_checkpoint",
     "verify_log",
 ]
 
@@ -204,6 +216,120 @@ def consistency(uow: UnitOfWork, old: int, new: int | None = None) -> Consistenc
 def describe(span: Span, index: int) -> str:
     """An entry named for a person: its number, kind and record."""
     return f"entry {index} ({span.kind} {span.key(index)})"
+
+
+@dataclass(frozen=True)
+class LoggedEntry:
+    """An entry of the log with where it stands and which record it is."""
+
+    index: int
+    kind: str
+    key: int | str
+    entry: bytes
+
+    def as_json(self) -> dict[str, object]:
+        return {"index": self.index, "kind": self.kind, "key": self.key, "entry": _b64(self.entry)}
+
+
+MAX_ENTRIES = 10_000
+"""The most entries one read returns (a follower pages)."""
+
+
+def entries(uow: UnitOfWork, start: int = 0, limit: int = 1_000) -> list[LoggedEntry]:
+    """Entries `start` .. `start+limit-1` (fewer at the end of the log), recomputed from
+    their records; `IntegrityError` if a record is missing."""
+    if start < 0 or not 0 < limit <= MAX_ENTRIES:
+        raise InputError(
+            f"entries from {start}, {limit} at a time: expected start ≥ 0 and "
+            f"1 ≤ limit ≤ {MAX_ENTRIES}"
+        )
+    size, _ = uow.log.head()
+    end = min(size, start + limit)
+    found: list[LoggedEntry] = []
+    for span in uow.log.spans(start):
+        if span.first >= end:
+            break
+        recomputed = uow.log.entries(span)
+        if len(recomputed) != span.length:
+            n = span.first + len(recomputed)
+            raise IntegrityError(f"{describe(span, n)}: its record is missing from the store")
+        for offset, entry in enumerate(recomputed):
+            n = span.first + offset
+            if start <= n < end:
+                found.append(LoggedEntry(n, span.kind, span.key(n), entry))
+    return found
+
+
+# -- the parties' keys and their signed checkpoints -------------------------------------
+
+
+def party_verifiers(uow: UnitOfWork) -> dict[str, list[VerifierKey]]:
+    """Each party's announced verifier keys, oldest first (its current key last)."""
+    k = party_keys.c
+    found: dict[str, list[VerifierKey]] = {}
+    for party, text in uow.connection.execute(select(k.party, k.verifier).order_by(k.id)):
+        found.setdefault(party, []).append(parse_verifier(text))
+    return found
+
+
+@dataclass(frozen=True)
+class StoredCheckpoint:
+    """A signed checkpoint the store holds: the note as signed and who signed it."""
+
+    size: int
+    root: Hash
+    note: bytes
+    signers: tuple[str, ...]
+
+
+def open_checkpoint(note: bytes, verifiers: Iterable[VerifierKey]) -> tuple[Checkpoint, Opened]:
+    """Check a signed checkpoint's signatures (at least one of `verifiers` must have
+    signed) and read its body; `SignatureError` / `InputError` otherwise."""
+    opened = open_note(note, verifiers)
+    return Checkpoint.parse(opened.text), opened
+
+
+def store_checkpoint(uow: UnitOfWork, note: bytes) -> StoredCheckpoint:
+    """Keep a checkpoint signed by parties whose keys the log announced, once it is shown
+    to be of this log (its size held, its root the root of that size). No commit."""
+    known = [v for keys in party_verifiers(uow).values() for v in keys]
+    if not known:
+        raise InputError("no party has announced a key in this log: convenio keys generate")
+    body, opened = open_checkpoint(note, known)
+    _check_origin(uow, body)
+    size, _ = uow.log.head()
+    if not 0 < body.size <= size:
+        raise ConflictError(
+            f"the checkpoint is of {body.size} entries; this log holds {size}",
+            [Problem("not a size of this log", field="size")],
+        )
+    if tree_hash(body.size, uow.log) != body.root_hash:
+        raise ConflictError(
+            f"the checkpoint's root is not this log's root at {body.size} entries",
+            [Problem("not this log's root", field="root")],
+        )
+    signers = tuple(sorted(set(opened.verified)))
+    uow.connection.execute(
+        checkpoints.insert().values(
+            size=body.size,
+            root=body.root_hash.hex(),
+            note=note.decode(),
+            signers=",".join(signers),
+            stored_at=int(time.time() * 1_000_000),
+        )
+    )
+    return StoredCheckpoint(body.size, body.root_hash, note, signers)
+
+
+def latest_checkpoint(uow: UnitOfWork, signers: int = 1) -> StoredCheckpoint | None:
+    """The largest checkpoint the store holds signed by at least `signers` keys (the
+    latest of them among equal sizes)."""
+    c = checkpoints.c
+    for row in uow.connection.execute(select(checkpoints).order_by(c.size.desc(), c.id.desc())):
+        names = tuple(n for n in row.signers.split(",") if n)
+        if len(names) >= signers:
+            return StoredCheckpoint(row.size, bytes.fromhex(row.root), row.note.encode(), names)
+    return None
 
 
 # -- verification -------------------------------------------------------------------------
