@@ -20,6 +20,7 @@ import convenio.log
 from convenio.errors import InputError, IntegrityError, NotFoundError
 from convenio.log import (
     EMPTY_ROOT,
+    Frontier,
     Hash,
     MemoryHashStore,
     ProofError,
@@ -488,3 +489,26 @@ def test_public_names_of_convenio_log_exist_once() -> None:
     assert len(set(names)) == len(names)
     assert all(hasattr(convenio.log, name) for name in names)
     assert set(convenio.log.tree.__all__) <= set(names)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.binary(max_size=12), max_size=80), st.integers(0, 80))
+def test_frontier_appends_what_the_store_would_and_resumes_from_stored_hashes(
+    entries: list[bytes], cut: int
+) -> None:
+    cut = min(cut, len(entries))
+    store = MemoryHashStore(entries)
+    head = MemoryHashStore(entries[:cut])
+    resumed = Frontier(cut, head.read_hashes(Frontier.indexes(cut)))
+    assert resumed.root() == _mth(tuple(_naive_leaf(e) for e in entries[:cut]))
+    appended = [h for e in entries[cut:] for h in resumed.append(e)]
+    first = stored_hash_count(cut)
+    assert appended == store.read_hashes(range(first, stored_hash_count(len(entries))))
+    assert resumed.size == len(entries)
+    assert resumed.root() == _mth(tuple(_naive_leaf(e) for e in entries))
+
+
+def test_a_frontier_refuses_a_right_edge_of_the_wrong_length() -> None:
+    with pytest.raises(IntegrityError, match="3 complete subtree"):
+        Frontier(7, [bytes(32)] * 2)
+    assert Frontier().root() == EMPTY_ROOT
