@@ -2,7 +2,8 @@
 (anonymous) or 403 (a user), and a refused request writes nothing.
 
 The cases come from each area's ``tests/api/matrix_<area>.py`` (``CASES: list[Case]``,
-see tests/api/matrix.py); they run on one store per module, in the order of their files.
+see tests/api/matrix.py, and an optional ``prepare(store)`` run once before any case);
+they run on one store per module, in the order of their files.
 For each case the refused names go first, each compared with a fingerprint of the whole
 store (the row count of every table, the ledger's and the audit trail's heads) taken
 before it; then the allowed names, each of which must succeed — and a GET must leave the
@@ -36,15 +37,8 @@ HERE = Path(__file__).parent
 MATRIX_FILES = sorted(HERE.glob("matrix_*.py"))
 
 
-def _cases() -> list[Case]:
-    found: list[Case] = []
-    for file in MATRIX_FILES:
-        module = importlib.import_module(f"tests.api.{file.stem}")
-        found.extend(module.CASES)
-    return found
-
-
-CASES = _cases()
+MODULES = [importlib.import_module(f"tests.api.{file.stem}") for file in MATRIX_FILES]
+CASES: list[Case] = [case for module in MODULES for case in module.CASES]
 
 Fingerprint = dict[str, Any]
 
@@ -101,6 +95,9 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     tmp = tmp_path_factory.mktemp("matrix")
     store = Store(f"sqlite:///{tmp / 'convenio.db'}")
     people = prepare(store, tmp)
+    for module in MODULES:  # what an area's cases need in the store first (the log's keys)
+        if hasattr(module, "prepare"):
+            module.prepare(store)
     settings = Settings(data_dir=tmp / "data", secret_key=SECRET_KEY)
     try:
         with TestClient(create_app(store, settings)) as client:

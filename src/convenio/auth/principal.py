@@ -9,7 +9,7 @@ payment, which site — is checked where the rows are known, through `may_act_fo
 | role | may |
 |---|---|
 | admin | users and tokens, terms, org units and metadata; read the audit trail |
-| commission (party) | settle, reopen, accrue; read both parties, verify, export |
+| commission (party) | settle, reopen, accrue, file checkpoints; read both parties, verify, export |
 | treasury (party) | prices, deliveries, payments, accounts, journals of its party; read it |
 | coordinator (org unit) | data values, deployments, cases in its subtree; read mission data there |
 | auditor | read everything, verify, export, the audit trail; writes nothing |
@@ -58,6 +58,7 @@ class Action(StrEnum):
     WRITE_CATALOG = "load org units and metadata"
     WRITE_FINANCE = "record prices, deliveries, payments, accounts and journals"
     SETTLE = "settle, reopen and accrue"
+    FILE_CHECKPOINT = "file checkpoints of the log the parties signed"
     WRITE_MISSIONS = "record data values, deployments and cases"
     MANAGE_USERS = "manage users and tokens"
     RUN_DEMO = "run the demo"
@@ -83,6 +84,7 @@ _ALLOWED: Final[dict[Role, frozenset[Action]]] = {
             Action.READ_MISSIONS,
             Action.VERIFY,
             Action.SETTLE,
+            Action.FILE_CHECKPOINT,
         }
     ),
     Role.TREASURY: frozenset(

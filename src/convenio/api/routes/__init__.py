@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from convenio.api.routes import admin, dhis2, financing, ledger, missions, settlement, terms
+from convenio.api.routes import admin, dhis2, financing, ledger, log, missions, settlement, terms
 
 __all__ = ["ROUTERS"]
 
@@ -12,6 +12,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     admin.router,
     terms.router,
     ledger.router,
+    log.router,
     financing.router,
     settlement.router,
     missions.router,
