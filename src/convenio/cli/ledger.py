@@ -154,26 +154,58 @@ def balances(
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="JSON on stdout")] = False,
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout")] = False,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option(
+            "--checkpoint",
+            help="A signed checkpoint (or statement) the other party holds: the store must "
+            "be the log it signed, grown only by appending",
+        ),
+    ] = None,
+    keys: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--key",
+            help="A verifier key that must have signed the checkpoint; repeat for each "
+            "(default: the keys the log announced)",
+        ),
+    ] = None,
 ) -> None:
-    """Recompute the hash chain and every total; name the first break (exit 4)."""
+    """Recompute the hash chain, every total and the log; name the first break (exit 4).
+    With --checkpoint, check its signatures and the store against it."""
     from convenio.cli.render import Cell, Column, Listing, emit, human
+    from convenio.services import keys as keys_svc
     from convenio.services import ledger as svc
 
+    signed = None
     with guard():
+        if keys and checkpoint is None:
+            raise InputError("--key checks the signatures of a --checkpoint FILE: give one")
         store = open_store()
-        with store.unit_of_work() as uow:
-            report = svc.verify(uow)
+        if checkpoint is None:
+            with store.unit_of_work() as uow:
+                report = svc.verify(uow)
+        else:
+            from convenio.cli.trust import read_signed
+
+            content = read_signed(checkpoint)
+            with store.unit_of_work() as uow:
+                signed = keys_svc.verify_checkpoint(uow, content, keys or [])
+            report = signed.report
     if as_json:
-        print_json(
-            {
-                "ok": True,
-                "transactions": report.transactions,
-                "head_seq": report.head_seq,
-                "head_hash": report.head_hash,
-                "log_size": report.log_size,
-                "log_root": report.log_root,
-            }
-        )
+        found: dict[str, object] = {
+            "ok": True,
+            "transactions": report.transactions,
+            "head_seq": report.head_seq,
+            "head_hash": report.head_hash,
+            "log_size": report.log_size,
+            "log_root": report.log_root,
+        }
+        if signed is not None:
+            found["checkpoint_size"] = signed.body.size
+            found["signed_by"] = list(signed.signers)
+            found["keys"] = "given" if signed.given_keys else "announced"
+        print_json(found)
     elif as_csv:
         columns = [
             Column("transactions"),
@@ -189,12 +221,23 @@ def verify(
             report.log_size,
             report.log_root,
         )
+        if signed is not None:
+            columns += [Column("checkpoint_size"), Column("signed_by")]
+            row += (signed.body.size, " ".join(signed.signers))
         emit(Listing("", columns, [row]), "csv")
     else:
+        said = (
+            ""
+            if signed is None
+            else f"; consistent with the checkpoint of {human(signed.body.size)} entries "
+            f"signed by {', '.join(signed.signers)} ("
+            + ("the keys given" if signed.given_keys else "keys the log announced")
+            + ")"
+        )
         console.print(
             f"ok: {human(report.transactions)} transaction(s) verified; head "
             f"{human(report.head_seq)} {report.head_hash}; log of {human(report.log_size)} "
-            f"entries, root {report.log_root}",
+            f"entries, root {report.log_root}{said}",
             highlight=False,
             soft_wrap=True,
         )

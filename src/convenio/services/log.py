@@ -412,6 +412,9 @@ def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
     if frontier.root() != root:
         raise IntegrityError("the log head's root hash is not the root of its entries")
     _require_all_logged(uow)
+    from convenio.services.keys import verify_keys  # keys imports this module
+
+    verify_keys(uow)
     if expect is not None:
         if root_at_checkpoint != expect.root_hash:
             raise IntegrityError(
@@ -422,7 +425,7 @@ def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
             )
         if expect.size:
             check_tree(
-                prove_tree(size, expect.size, uow.log), expect.size, expect.root_hash, size, root
+                prove_tree(size, expect.size, uow.log), size, root, expect.size, expect.root_hash
             )
     return LogReport(
         size,
