@@ -272,9 +272,11 @@ class AuthRepository:
         return [audit_entry_of(r) for r in self.conn.execute(query)]
 
     def iter_audit(self) -> Generator[tuple[AuditEntry, str]]:
-        """Every entry with its stored hash, in chain order (for verification)."""
-        rows = self.conn.execution_options(yield_per=2000).execute(
-            select(audit_log).order_by(audit_log.c.seq)
+        """Every entry with its stored hash, in chain order (for verification). Streamed
+        (the option on the statement: on the connection it would stay for every later
+        statement of the unit of work, each then a server-side cursor on PostgreSQL)."""
+        rows = self.conn.execute(
+            select(audit_log).order_by(audit_log.c.seq).execution_options(yield_per=2000)
         )
         try:
             for row in rows:

@@ -237,23 +237,38 @@ class LogRepository:
             block = int(rows[-1][0]) + 1
 
     def spans(self, first: int = 0) -> Iterator[Span]:
-        """The spans that hold entries `first` on (and the one holding `first`), in order."""
+        """The spans that hold entries `first` on (the one holding `first` included), in
+        order; read a page at a time, so that no cursor stays open between reads."""
+        s = log_spans.c
         start = self.conn.execute(
-            select(func.max(log_spans.c.first)).where(log_spans.c.first <= first)
+            select(func.max(s.first)).where(s.first <= first)
         ).scalar_one_or_none()
-        rows = self.conn.execution_options(yield_per=2000).execute(
-            select(log_spans).where(log_spans.c.first >= (start or 0)).order_by(log_spans.c.first)
-        )
-        try:
+        at = start or 0
+        while True:
+            rows = self.conn.execute(
+                select(s.first, s.length, s.kind, s.key_from, s.key_text)
+                .where(s.first >= at)
+                .order_by(s.first)
+                .limit(1_000)
+            ).all()
             for r in rows:
                 yield Span(int(r.first), int(r.length), r.kind, r.key_from, r.key_text)
-        finally:
-            rows.close()
+            if len(rows) < 1_000:
+                return
+            at = int(rows[-1].first) + 1
 
     def span_at(self, n: int) -> Span | None:
         """The span holding entry `n`."""
-        span = next(self.spans(n), None)
-        return span if span is not None and span.first <= n < span.first + span.length else None
+        s = log_spans.c
+        r = self.conn.execute(
+            select(s.first, s.length, s.kind, s.key_from, s.key_text)
+            .where(s.first <= n)
+            .order_by(s.first.desc())
+            .limit(1)
+        ).first()
+        if r is None or not r.first <= n < r.first + r.length:
+            return None
+        return Span(int(r.first), int(r.length), r.kind, r.key_from, r.key_text)
 
     def locate(self, kind: str, key: int | str) -> int | None:
         """The index of the entry of record `key` of `kind` (the first, for a run reopened:
