@@ -638,12 +638,18 @@ def test_reversal_that_would_break_a_floor_is_refused(based: Store) -> None:
 
 def test_verify_passes_on_a_sound_ledger(store: Store, tmp_path: Path) -> None:
     open_accounts(store)
-    # No audit entries: the audit trail's head is its genesis (as the ledger's is).
+    # No audit entries: the audit trail's head is its genesis (as the ledger's is); the
+    # log holds the accounts opened, then the transactions too.
+    accounts = len(ACCOUNTS)
     with store.unit_of_work() as uow:
-        assert svc.verify(uow) == svc.VerifyReport(0, 0, "0" * 64, 0, AUDIT_GENESIS)
+        root = uow.log.head()[1].hex()
+        assert svc.verify(uow) == svc.VerifyReport(0, 0, "0" * 64, 0, AUDIT_GENESIS, accounts, root)
     result = post(store, write(tmp_path, "base.csv", BASE))
     with store.unit_of_work() as uow:
-        assert svc.verify(uow) == svc.VerifyReport(3, 3, result.head_hash, 0, AUDIT_GENESIS)
+        root = uow.log.head()[1].hex()
+        assert svc.verify(uow) == svc.VerifyReport(
+            3, 3, result.head_hash, 0, AUDIT_GENESIS, accounts + 3, root
+        )
 
 
 TAMPERING = {
