@@ -294,8 +294,8 @@ def test_a_checkpoint_not_of_this_log_is_409_and_keeps_nothing(served: Served) -
     xat = [served.signers["XAT"]]
     kept = served.checkpoints_kept()
     for wrong, said in (
-        (Checkpoint(head.origin, head.size, bytes(32)), "not this log's root"),
-        (Checkpoint(head.origin, head.size + 1, head.root_hash), "this log holds"),
+        (Checkpoint(head.origin, head.size, bytes(32)), "not this store's root"),
+        (Checkpoint(head.origin, head.size + 1, head.root_hash), "this store's log holds"),
         (Checkpoint("convenio/another", head.size, head.root_hash), "'convenio/another'"),
     ):
         problem = _problem(served.file(sign(wrong.format(), xat)), 409)

@@ -47,7 +47,6 @@ from convenio.log import (
     parse_signer,
     parse_verifier,
     sign,
-    tree_hash,
 )
 from convenio.log.records import KEY, RUN, TERMS, TXN
 from convenio.services import catalog
@@ -57,6 +56,7 @@ from convenio.services.log import (
     InclusionProof,
     checkpoint,
     inclusion_of,
+    not_of_log,
     origin,
     party_verifiers,
     store_checkpoint,
@@ -499,19 +499,13 @@ def _open(
 
 
 def _require_of_log(uow: UnitOfWork, body: Checkpoint) -> None:
-    mine = origin(uow)
-    if body.origin != mine:
-        raise IntegrityError(f"it is a checkpoint of the log {body.origin!r}, not of {mine!r}")
-    size, _ = uow.log.head()
-    if not 0 < body.size <= size:
+    """`IntegrityError` unless `body` is a checkpoint of this store's log: a checkpoint
+    the other party signed that this store does not match is the record's fault."""
+    problem = not_of_log(uow, body)
+    if problem is not None:
         raise IntegrityError(
-            f"it covers {body.size} entries but this store's log holds {size}: the store was "
-            "truncated or replaced (convenio ledger verify --checkpoint FILE)"
-        )
-    if tree_hash(body.size, uow.log) != body.root_hash:
-        raise IntegrityError(
-            f"its root is not this store's root at {body.size} entries: the log differs from "
-            "the one signed (convenio ledger verify --checkpoint FILE names where)"
+            f"it {problem}: the store was truncated, replaced or rewritten "
+            "(convenio ledger verify --checkpoint FILE names where)"
         )
 
 

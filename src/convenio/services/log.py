@@ -54,6 +54,7 @@ __all__ = [
     "inclusion",
     "inclusion_of",
     "latest_checkpoint",
+    "not_of_log",
     "open_checkpoint",
     "origin",
     "party_verifiers",
@@ -296,18 +297,9 @@ def store_checkpoint(uow: UnitOfWork, note: bytes) -> StoredCheckpoint:
     if not known:
         raise InputError("no party has announced a key in this log: convenio keys generate")
     body, opened = open_checkpoint(note, known)
-    _check_origin(uow, body)
-    size, _ = uow.log.head()
-    if not 0 < body.size <= size:
-        raise ConflictError(
-            f"the checkpoint is of {body.size} entries; this log holds {size}",
-            [Problem("not a size of this log", field="size")],
-        )
-    if tree_hash(body.size, uow.log) != body.root_hash:
-        raise ConflictError(
-            f"the checkpoint's root is not this log's root at {body.size} entries",
-            [Problem("not this log's root", field="root")],
-        )
+    problem = not_of_log(uow, body)
+    if problem is not None:
+        raise ConflictError(f"the checkpoint {problem}", [Problem(problem, field="checkpoint")])
     signers = tuple(sorted(set(opened.verified)))
     uow.connection.execute(
         checkpoints.insert().values(
@@ -319,6 +311,20 @@ def store_checkpoint(uow: UnitOfWork, note: bytes) -> StoredCheckpoint:
         )
     )
     return StoredCheckpoint(body.size, body.root_hash, note, signers)
+
+
+def not_of_log(uow: UnitOfWork, body: Checkpoint) -> str | None:
+    """Why `body` is not a checkpoint of this store's log (None when it is): another
+    origin, a size the log does not hold, or another root at that size."""
+    mine = origin(uow)
+    if body.origin != mine:
+        return f"is of the log {body.origin!r}, not of {mine!r}"
+    size, _ = uow.log.head()
+    if not 0 < body.size <= size:
+        return f"covers {body.size} entries but this store's log holds {size}"
+    if tree_hash(body.size, uow.log) != body.root_hash:
+        return f"has a root that is not this store's root at {body.size} entries"
+    return None
 
 
 def latest_checkpoint(uow: UnitOfWork, signers: int = 1) -> StoredCheckpoint | None:

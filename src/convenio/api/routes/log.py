@@ -24,8 +24,8 @@ from convenio.api.deps import CanReadPublic, CanVerify, RawBody, Reader, allowed
 from convenio.api.problems import PROBLEMS
 from convenio.api.writes import WriteDep
 from convenio.auth import Action, Principal
-from convenio.errors import ConflictError, InputError, IntegrityError, NotFoundError, Problem
-from convenio.log import Checkpoint, SignatureError
+from convenio.errors import InputError, NotFoundError, Problem
+from convenio.log import SignatureError
 from convenio.log.records import TXN
 from convenio.services import log
 from convenio.store import UnitOfWork
@@ -103,27 +103,12 @@ class CheckpointStored(BaseModel):
 
 
 def _kept(uow: UnitOfWork, note: bytes) -> log.StoredCheckpoint:
-    """`log.store_checkpoint`, its refusals the client's: a signature that does not
-    verify is the input's fault (422); a checkpoint of another log (its origin) conflicts
-    with this one (409) — the service raises both as an `IntegrityError`, which is what
-    `ledger verify` needs of them and a 500 here."""
+    """`log.store_checkpoint`, a signature that does not verify the input's fault (422)
+    — the service raises it as an `IntegrityError`, which is what `ledger verify` needs."""
     try:
         return log.store_checkpoint(uow, note)
     except SignatureError as error:
         raise InputError(str(error)) from error
-    except IntegrityError as error:
-        if _origin(note) in (None, log.origin(uow)):
-            raise  # the store's own record does not verify, not the checkpoint
-        raise ConflictError(str(error)) from error
-
-
-def _origin(note: bytes) -> str | None:
-    """The origin a signed checkpoint names (None if it is not one)."""
-    text = note.decode("utf-8", "replace")
-    try:
-        return Checkpoint.parse(text[: text.rfind("\n\n") + 1]).origin
-    except InputError:
-        return None
 
 
 @router.post(
