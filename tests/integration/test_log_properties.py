@@ -25,7 +25,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text, update
-from sqlalchemy.exc import ProgrammingError
 
 from convenio.auth import OPERATOR
 from convenio.errors import IntegrityError
@@ -172,22 +171,12 @@ def test_any_byte_of_any_stored_hash_changed_is_named(
 
 
 @pytest.mark.parametrize("reader", ["log spans", "audit trail"])
-def test_reading_the_log_leaves_the_unit_of_work_able_to_write(
-    store: Store, reader: str, request: pytest.FixtureRequest
-) -> None:
-    """On PostgreSQL, `conn.execution_options(yield_per=…)` set by a repository's reader
-    stays on the unit of work's connection, and every later statement is sent as a
-    server-side cursor: an UPDATE fails with a syntax error (DECLARE … CURSOR FOR UPDATE).
-    A follower that reads the log and then writes, in one unit of work, would fail."""
-    if store.engine.dialect.name == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                raises=ProgrammingError,
-                reason="defect reported to the lead: LogRepository.spans and "
-                "AuthRepository.iter_audit set yield_per on the connection, not the statement",
-            )
-        )
+def test_reading_the_log_leaves_the_unit_of_work_able_to_write(store: Store, reader: str) -> None:
+    """A reader that streams must not leave its option on the unit of work's connection:
+    on PostgreSQL (SQLAlchemy 2 sets a connection's options in place) every later
+    statement would be sent as a server-side cursor, and an UPDATE fail with a syntax
+    error (DECLARE … CURSOR FOR UPDATE) — a follower that reads the log and then writes,
+    in one unit of work, would."""
     with store.unit_of_work(write=True) as uow:
         if reader == "log spans":
             list(uow.log.spans())

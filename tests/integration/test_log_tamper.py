@@ -268,13 +268,9 @@ def replay_log(conn: Connection) -> None:
     """The log recomputed from the records as they now are, span by span in its original
     order — every entry whose record was not touched stays where it was — and any
     transaction no entry covered appended at the end."""
-    s = log_spans.c
-    spans = [
-        Span(int(r.first), int(r.length), r.kind, r.key_from, r.key_text)
-        for r in conn.execute(select(log_spans).order_by(s.first))
-    ]  # not LogRepository.spans, which leaves its connection streaming (a defect reported)
-    empty_log(conn)
     repo = LogRepository(conn)
+    spans = list(repo.spans())
+    empty_log(conn)
     logged = 0
     for span in spans:
         entries = repo.entries(span)
