@@ -254,7 +254,7 @@ def rewrite_transactions(conn: Connection, edit: Callable[[list[TxnRows]], list[
 def empty_log(conn: Connection) -> None:
     conn.execute(delete(log_spans))
     conn.execute(delete(log_hashes))
-    conn.execute(update(log_head).values(size=0, root=EMPTY_ROOT.hex()))
+    conn.execute(update(log_head).values(size=0, root=EMPTY_ROOT.hex(), frontier=b""))
 
 
 def rebuild_log(conn: Connection) -> None:

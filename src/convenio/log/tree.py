@@ -366,6 +366,11 @@ class Frontier:
         self.size += 1
         return out
 
+    def subtrees(self) -> list[Hash]:
+        """The roots of the complete subtrees of the right edge, largest first (what
+        `Frontier(size, subtrees)` resumes from)."""
+        return list(self._hashes)
+
     def root(self) -> Hash:
         """The tree's RFC 6962 root hash (`EMPTY_ROOT` for no records)."""
         if not self._hashes:

@@ -417,6 +417,8 @@ def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
         raise IntegrityError(f"the log stores hashes past its last entry ({size - 1})")
     if frontier.root() != root:
         raise IntegrityError("the log head's root hash is not the root of its entries")
+    if uow.log.stored_frontier() != frontier.subtrees():
+        raise IntegrityError("the log head's right edge is not that of its entries")
     _require_all_logged(uow)
     from convenio.services.keys import verify_keys  # keys imports this module
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from convenio.errors import IntegrityError
@@ -44,6 +44,21 @@ __all__ = ["BLOCK", "LogRepository", "Span", "run_fields"]
 
 _BLOCK_BYTES = BLOCK * HASH_SIZE
 _CHUNK = 5_000
+
+
+# Built once: a post of one transaction runs each of them.
+_HEAD = select(log_head.c.size, log_head.c.root, log_head.c.frontier).where(log_head.c.id == 1)
+_HEAD_LOCKED = _HEAD.with_for_update()
+_QUEUE = select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()
+_ROW = select(log_hashes.c.hashes).where(log_hashes.c.block == bindparam("block"))
+_ADD_SPAN = insert(log_spans)
+_MOVE_HEAD = (
+    update(log_head)
+    .where(log_head.c.id == 1)
+    .values(
+        size=bindparam("new_size"), root=bindparam("new_root"), frontier=bindparam("new_frontier")
+    )
+)
 
 
 class Span(NamedTuple):
@@ -95,49 +110,56 @@ class LogRepository:
 
     def head(self) -> tuple[int, Hash]:
         """The tree's size and root hash as stored."""
-        return self._one_head(select(log_head.c.size, log_head.c.root))
+        size, root, _ = self._one_head(_HEAD)
+        return size, root
 
-    def _one_head(self, query: Any) -> tuple[int, Hash]:
+    def stored_frontier(self) -> list[Hash]:
+        """The right edge the head row keeps (verification compares it with the entries')."""
+        return self._one_head(_HEAD)[2]
+
+    def _one_head(self, query: Any) -> tuple[int, Hash, list[Hash]]:
         rows = self.conn.execute(query).all()
         if len(rows) != 1:
             raise IntegrityError(
                 f"the log head (table log_head) has {len(rows)} rows instead of 1: the store "
                 "was altered outside convenio; restore it from a backup"
             )
-        size, root = rows[0]
+        size, root, edge = rows[0]
         try:
             root_hash = bytes.fromhex(root)
+            edge = bytes(edge)
         except (TypeError, ValueError):
             root_hash = b""
-        if not isinstance(size, int) or size < 0 or len(root_hash) != HASH_SIZE:
+        if (
+            not isinstance(size, int)
+            or size < 0
+            or len(root_hash) != HASH_SIZE
+            or not isinstance(edge, bytes)
+            or len(edge) != HASH_SIZE * len(Frontier.indexes(size))
+        ):
             raise IntegrityError(
-                "the log head (table log_head) holds values of the wrong type: the store was "
-                "altered outside convenio; restore it from a backup"
+                "the log head (table log_head) holds values of the wrong type or length: the "
+                "store was altered outside convenio; restore it from a backup"
             )
-        return size, root_hash
+        return size, root_hash, [edge[i : i + HASH_SIZE] for i in range(0, len(edge), HASH_SIZE)]
 
     def lock(self) -> Frontier:
         """Queue behind other writers (the ledger head, then the log head) and read the
         tree's right edge; a no-op once this unit of work holds them."""
         if self._frontier is not None:
             return self._frontier
-        queue = select(ledger_head.c.id).where(ledger_head.c.id == 1)
-        query = select(log_head.c.size, log_head.c.root).where(log_head.c.id == 1)
-        if self.dialect != "sqlite":
-            queue, query = queue.with_for_update(), query.with_for_update()
-        self.conn.execute(queue).all()
-        size, root = self._one_head(query)
-        frontier = Frontier(size, self.read_hashes(Frontier.indexes(size)))
+        if self.dialect != "sqlite":  # SQLite's writer holds the whole database already
+            self.conn.execute(_QUEUE).all()
+        size, root, edge = self._one_head(_HEAD if self.dialect == "sqlite" else _HEAD_LOCKED)
+        frontier = Frontier(size, edge)
         if frontier.root() != root:
             raise IntegrityError(
-                f"the log's stored hashes do not give its head's root (size {size}): the store "
+                f"the log head's right edge does not give its root (size {size}): the store "
                 "was altered outside convenio; run convenio ledger verify"
             )
         stored = stored_hash_count(size)
         if stored % BLOCK:
-            row = self.conn.execute(
-                select(log_hashes.c.hashes).where(log_hashes.c.block == stored // BLOCK)
-            ).scalar_one_or_none()
+            row = self.conn.execute(_ROW, {"block": stored // BLOCK}).scalar_one_or_none()
             self._tail = bytes(row or b"")
             if len(self._tail) != (stored % BLOCK) * HASH_SIZE:
                 raise IntegrityError(
@@ -184,14 +206,22 @@ class LogRepository:
         last = rows[-1][1]
         self._tail = b"" if len(last) == _BLOCK_BYTES else last
         self.conn.execute(
-            log_spans.insert().values(
-                first=first, length=len(entries), kind=kind, key_from=key_from, key_text=key_text
-            )
+            _ADD_SPAN,
+            {
+                "first": first,
+                "length": len(entries),
+                "kind": kind,
+                "key_from": key_from,
+                "key_text": key_text,
+            },
         )
         self.conn.execute(
-            log_head.update()
-            .where(log_head.c.id == 1)
-            .values(size=frontier.size, root=frontier.root().hex())
+            _MOVE_HEAD,
+            {
+                "new_size": frontier.size,
+                "new_root": frontier.root().hex(),
+                "new_frontier": b"".join(frontier.subtrees()),
+            },
         )
         return first
 

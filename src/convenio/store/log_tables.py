@@ -1,7 +1,9 @@
 """Tables of the transparency log (`convenio.log`): its head, its spans, its hashes, the
 parties' signing keys and the checkpoints they signed.
 
-- `log_head` (one row): the tree's size and root hash (hex).
+- `log_head` (one row): the tree's size, root hash (hex) and right edge (`frontier`: the
+  roots of its complete subtrees, largest first, 32 bytes each — what an append starts
+  from, in the row every writer reads anyway).
 - `log_spans`: which records the entries are. A span is a run of consecutive entries of one
   kind: entries ``first .. first+length-1`` are the records of keys ``key_from ..`` (a
   transaction's position, an account's, terms version's, audit entry's or key's id), or
@@ -43,6 +45,7 @@ log_head = Table(
     Column("id", SmallInteger, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
     Column("root", String(64), nullable=False),
+    Column("frontier", LargeBinary, nullable=False),
 )
 
 log_spans = Table(

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("root", sa.String(length=64), nullable=False),
+        sa.Column("frontier", sa.LargeBinary(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_head")),
     )
     op.create_table(
@@ -77,8 +78,9 @@ def upgrade() -> None:
             sa.column("id", sa.SmallInteger),
             sa.column("size", sa.BigInteger),
             sa.column("root", sa.String),
+            sa.column("frontier", sa.LargeBinary),
         ),
-        [{"id": 1, "size": 0, "root": EMPTY_ROOT}],
+        [{"id": 1, "size": 0, "root": EMPTY_ROOT, "frontier": b""}],
     )
     from convenio.store.log_repo import LogRepository
 
