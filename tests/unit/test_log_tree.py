@@ -30,6 +30,7 @@ from convenio.log import (
     node_hash,
     prove_record,
     prove_tree,
+    read_once,
     split_stored_hash_index,
     stored_hash_count,
     stored_hash_index,
@@ -512,3 +513,29 @@ def test_a_frontier_refuses_a_right_edge_of_the_wrong_length() -> None:
     with pytest.raises(IntegrityError, match="3 complete subtree"):
         Frontier(7, [bytes(32)] * 2)
     assert Frontier().root() == EMPTY_ROOT
+
+
+def test_read_once_computes_the_same_proofs_from_one_read() -> None:
+    calls: list[int] = []
+
+    class Counting:
+        def read_hashes(self, indexes: Sequence[int]) -> list[Hash]:
+            calls.append(len(indexes))
+            return STORE.read_hashes(indexes)
+
+    for t, n in [(300, 0), (300, 299), (257, 128), (1, 0), (64, 63)]:
+        calls.clear()
+        both = read_once(
+            Counting(),
+            lambda r, t=t, n=n: (
+                tree_hash(t, r),
+                prove_record(t, n, r),
+                prove_tree(t, n + 1, r) if n + 1 <= t else [],
+            ),
+        )
+        assert len(calls) == 1
+        assert both == (
+            tree_hash(t, STORE),
+            prove_record(t, n, STORE),
+            prove_tree(t, n + 1, STORE) if n + 1 <= t else [],
+        )

@@ -17,8 +17,8 @@ numbered n covers records n·2^L .. (n+1)·2^L - 1; leaves are level 0.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol, TypeVar
 
 from convenio.errors import InputError, IntegrityError, NotFoundError
 
@@ -36,6 +36,7 @@ __all__ = [
     "node_hash",
     "prove_record",
     "prove_tree",
+    "read_once",
     "split_stored_hash_index",
     "stored_hash_count",
     "stored_hash_index",
@@ -44,6 +45,7 @@ __all__ = [
 ]
 
 Hash = bytes
+T = TypeVar("T")
 """A SHA-256 digest, 32 bytes: a leaf, an interior node or a tree's root."""
 
 HASH_SIZE = 32
@@ -379,6 +381,35 @@ class Frontier:
         for left in reversed(self._hashes[:-1]):
             current = node_hash(left, current)
         return current
+
+
+class _Wanted:
+    """A `HashReader` that notes which hashes are read and answers placeholders."""
+
+    def __init__(self) -> None:
+        self.indexes: list[int] = []
+
+    def read_hashes(self, indexes: Sequence[int]) -> list[Hash]:
+        self.indexes.extend(indexes)
+        return [bytes(HASH_SIZE)] * len(indexes)
+
+
+class _Known:
+    def __init__(self, hashes: dict[int, Hash]) -> None:
+        self.hashes = hashes
+
+    def read_hashes(self, indexes: Sequence[int]) -> list[Hash]:
+        return [self.hashes[i] for i in indexes]
+
+
+def read_once(reader: HashReader, compute: Callable[[HashReader], T]) -> T:
+    """`compute(reader)` with one read of every hash it needs, for a `compute` made of
+    this module's functions (which hashes they read depends on the sizes, never on the
+    values): a root, a proof and a leaf from a database in one query, not three."""
+    wanted = _Wanted()
+    compute(wanted)
+    indexes = sorted(set(wanted.indexes))
+    return compute(_Known(dict(zip(indexes, _read(reader, indexes), strict=True))))
 
 
 class MemoryHashStore:

@@ -30,6 +30,7 @@ from convenio.log import (
     parse_verifier,
     prove_record,
     prove_tree,
+    read_once,
     stored_hash_count,
     tree_hash,
 )
@@ -153,14 +154,15 @@ def inclusion(uow: UnitOfWork, index: int, size: int | None = None) -> Inclusion
     tree_size = _size(uow, size)
     if not 0 <= index < tree_size:
         raise NotFoundError(f"no entry {index} in a tree of {tree_size} entries")
-    reader = uow.log
-    (leaf,) = reader.read_hashes([stored_hash_count(index)])
-    return InclusionProof(
-        index,
-        tree_size,
-        leaf,
-        tree_hash(tree_size, reader),
-        prove_record(tree_size, index, reader),
+    return read_once(
+        uow.log,
+        lambda reader: InclusionProof(
+            index,
+            tree_size,
+            reader.read_hashes([stored_hash_count(index)])[0],
+            tree_hash(tree_size, reader),
+            prove_record(tree_size, index, reader),
+        ),
     )
 
 
@@ -204,13 +206,15 @@ def consistency(uow: UnitOfWork, old: int, new: int | None = None) -> Consistenc
     to_size = _size(uow, new)
     if not 0 < old <= to_size:
         raise NotFoundError(f"no consistency proof from {old} to {to_size} entries")
-    reader = uow.log
-    return ConsistencyProof(
-        old,
-        to_size,
-        tree_hash(old, reader),
-        tree_hash(to_size, reader),
-        prove_tree(to_size, old, reader),
+    return read_once(
+        uow.log,
+        lambda reader: ConsistencyProof(
+            old,
+            to_size,
+            tree_hash(old, reader),
+            tree_hash(to_size, reader),
+            prove_tree(to_size, old, reader),
+        ),
     )
 
 
