@@ -233,8 +233,8 @@ def fill_log(store: Store, entries: int) -> float:
                 print(f"    {n:,} entries hashed and stored", flush=True)
         flush(final=True)
         conn.exec_driver_sql(
-            "UPDATE log_head SET size = ?, root = ? WHERE id = 1",
-            (entries, frontier.root().hex()),
+            "UPDATE log_head SET size = ?, root = ?, frontier = ? WHERE id = 1",
+            (entries, frontier.root().hex(), b"".join(frontier.subtrees())),
         )
     return time.perf_counter() - started
 
