@@ -37,6 +37,7 @@ from convenio.log import (
 )
 from convenio.services import keys as keys_svc
 from convenio.services import log as log_svc
+from convenio.services import signed as signed_svc
 from convenio.services.ledger import verify
 from convenio.settings import get_settings
 from convenio.store import Store
@@ -482,12 +483,12 @@ def test_keys_rotate_sign_and_verify_on_each_backend(store: Store, tmp_path: Pat
     with store.unit_of_work(write=True) as uow:
         rotated = keys_svc.rotate_key(uow, "VEN", key_file)
     with store.unit_of_work(write=True) as uow:
-        note, body = keys_svc.sign_checkpoint(uow, "VEN", key_file)
+        note, body = signed_svc.sign_checkpoint(uow, "VEN", key_file)
     assert (first.entry, rotated.key.entry, body.size) == (0, 1, 2)
     assert rotated.key.replaces == first.verifier and rotated.retired_file.exists()
     with store.unit_of_work() as uow:
         assert keys_svc.verify_keys(uow) == 2
-        checked = keys_svc.verify_checkpoint(uow, note, [rotated.key.verifier])
+        checked = signed_svc.verify_checkpoint(uow, note, [rotated.key.verifier])
         assert checked.report.log_size == 2 and checked.signers == ("VEN",)
     with store.unit_of_work(write=True) as uow:
         keys_svc.announce(uow, generate_signer("VEN")[0])  # not signed by the current key

@@ -174,8 +174,8 @@ def verify(
     """Recompute the hash chain, every total and the log; name the first break (exit 4).
     With --checkpoint, check its signatures and the store against it."""
     from convenio.cli.render import Cell, Column, Listing, emit, human
-    from convenio.services import keys as keys_svc
     from convenio.services import ledger as svc
+    from convenio.services import signed as signed_svc
 
     signed = None
     with guard():
@@ -190,7 +190,7 @@ def verify(
 
             content = read_signed(checkpoint)
             with store.unit_of_work() as uow:
-                signed = keys_svc.verify_checkpoint(uow, content, keys or [])
+                signed = signed_svc.verify_checkpoint(uow, content, keys or [])
             report = signed.report
     if as_json:
         found: dict[str, object] = {

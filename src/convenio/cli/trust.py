@@ -1,8 +1,8 @@
 """`convenio keys|checkpoint|proof …`: the parties' signing keys, signed checkpoints of the
 transparency log and signed statements, and inclusion and consistency proofs.
 
-Each command parses, makes one call to `convenio.services.keys` or `.log`, and renders.
-A private key is written to its key file only; no command prints one.
+Each command parses, makes one call to `convenio.services.keys`, `.signed` or `.log`, and
+renders. A private key is written to its key file only; no command prints one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from convenio.cli.common import console, err_console, guard, open_store, print_j
 from convenio.errors import InputError
 
 if TYPE_CHECKING:
-    from convenio.services.keys import Checked
+    from convenio.services.signed import Checked
 
 keys_app = typer.Typer(
     help="Each party's signing key: generate, rotate, list.", no_args_is_help=True
@@ -160,12 +160,12 @@ def checkpoint_sign(
 ) -> None:
     """Sign the checkpoint of the log as it is with the party's key (a C2SP signed note),
     write it to FILE and keep it in the store."""
-    from convenio.services import keys
+    from convenio.services import signed
 
     with guard():
         store = open_store()
         with store.unit_of_work(write=True) as uow:
-            note, body = keys.sign_checkpoint(uow, party, key_file)
+            note, body = signed.sign_checkpoint(uow, party, key_file)
         _write(output, note, "--output")
     console.print(
         f"checkpoint of {body.size} entries signed by {party}, written to {output}",
@@ -186,13 +186,13 @@ def checkpoint_cosign(
     """Check a checkpoint (or statement bundle) the other party signed against this store
     and add the party's signature to the same note; exit 4, signing nothing, if it does
     not hold."""
-    from convenio.services import keys
+    from convenio.services import signed
 
     with guard():
         content = read_signed(file)
         store = open_store()
         with store.unit_of_work(write=True) as uow:
-            cosigned, checked = keys.cosign_signed(uow, content, party, key_file)
+            cosigned, checked = signed.cosign_signed(uow, content, party, key_file)
         _write(output or file, cosigned, "--output")
     console.print(
         f"{_what(checked)} cosigned by {party} (signed by "
@@ -211,11 +211,11 @@ def checkpoint_statement(
 ) -> None:
     """Sign a settlement run's statement: a JSON bundle of the statement, the inclusion
     proofs of its run and transactions, and a note naming the checkpoint that covers them."""
-    from convenio.services import keys
+    from convenio.services import signed
 
     with guard():
         with open_store().unit_of_work() as uow:
-            bundle = keys.sign_statement(uow, run_id, party, key_file)
+            bundle = signed.sign_statement(uow, run_id, party, key_file)
         text = json.dumps(bundle, indent=2, ensure_ascii=False) + "\n"
         _write(output, text.encode(), "--output")
     size = bundle["entry"]["tree_size"]  # type: ignore[index]
@@ -235,12 +235,12 @@ def checkpoint_check(
 ) -> None:
     """Check a signed checkpoint or statement bundle against this store: its signatures,
     the log's root at its size, a statement's digest and every proof (exit 4 if not)."""
-    from convenio.services import keys
+    from convenio.services import signed
 
     with guard():
         content = read_signed(file)
         with open_store().unit_of_work() as uow:
-            checked = keys.check_signed(uow, content, keys_given or [])
+            checked = signed.check_signed(uow, content, keys_given or [])
     if as_json:
         print_json(
             {
