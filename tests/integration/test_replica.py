@@ -32,6 +32,7 @@ from convenio.errors import AuthenticationError, ConflictError, IntegrityError, 
 from convenio.log import SignerKey, VerifierKey, generate_signer, sign
 from convenio.log.records import read_entry
 from convenio.services import access, ledger, replica, settlement
+from convenio.services import diff as log_diff
 from convenio.services import financing as fin
 from convenio.services import log as log_svc
 from convenio.store import Store, UnitOfWork
@@ -227,7 +228,7 @@ def test_a_replica_followed_from_an_export_is_the_source_entry_for_entry(
         runs = [(r.id, r.status, r.statement) for r in b.financing.runs(status=None)]
         assert runs == [(r.id, r.status, r.statement) for r in a.financing.runs(status=None)]
         assert {r.status for r in b.financing.runs(status=None)} == {"settled", "reversed"}
-        assert replica.diff(a, b).divergence is None
+        assert log_diff.diff(a, b).divergence is None
     assert balances(store) == balances(source.store)
     assert any(amount for _, _, amount in balances(store))
 
@@ -412,7 +413,7 @@ def test_diff_across_backends_names_the_field_an_sql_edit_changed(
         )
         uow.commit()
     with source.store.unit_of_work() as a, store.unit_of_work() as b:
-        found = replica.diff(a, b).divergence
+        found = log_diff.diff(a, b).divergence
         run = next(r.id for r in a.financing.runs(status="reversed"))
         assert found is not None
         assert (found.a, found.b) == (("run", run), ("run", run))
@@ -420,7 +421,7 @@ def test_diff_across_backends_names_the_field_an_sql_edit_changed(
         assert "B: the record no longer gives the entry its log holds" in found.reason
         fields = {d.field for d in found.fields}
         assert "statement.net" in fields and "statement.currency" in fields
-        assert not replica.diff(a, a).divergence
+        assert not log_diff.diff(a, a).divergence
 
 
 # -- from a live server -------------------------------------------------------------------
@@ -469,7 +470,7 @@ def test_a_replica_follows_a_live_server_with_a_token(
         assert (done.size, done.root) == a.log.head() == b.log.head()
         assert b.log.logged().get("audit", 0) >= 4  # the treasuries' writes, audited
         ledger.verify(b)
-        assert replica.diff(a, b).divergence is None
+        assert log_diff.diff(a, b).divergence is None
 
 
 def test_a_server_that_redirects_is_refused_and_never_given_the_token(sqlite_url: str) -> None:

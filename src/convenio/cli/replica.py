@@ -12,7 +12,8 @@ from convenio.cli.common import console, guard, open_store, print_json
 from convenio.errors import InputError, Problem
 
 if TYPE_CHECKING:
-    from convenio.services.replica import Compared, LogHead
+    from convenio.services.diff import Compared
+    from convenio.services.replica import LogHead
     from convenio.store import Store
 
 log_app = typer.Typer(help="The transparency log as a file: export.", no_args_is_help=True)
@@ -133,7 +134,7 @@ def diff(
 ) -> None:
     """Name the first entry where two stores' logs differ, and what differs (exit 1; 0 when
     they are the same log)."""
-    from convenio.services import replica as svc
+    from convenio.services.diff import diff
 
     with guard():
         a = _store_at(store_a, "STORE_A")
@@ -141,7 +142,7 @@ def diff(
             b = _store_at(store_b, "STORE_B")
             try:
                 with a.unit_of_work() as x, b.unit_of_work() as y:
-                    compared = svc.diff(x, y)
+                    compared = diff(x, y)
             finally:
                 b.close()
         finally:

@@ -33,8 +33,10 @@ __all__ = [
     "RUN",
     "TERMS",
     "TXN",
+    "Difference",
     "Entry",
     "account_entry",
+    "differences",
     "key_entry",
     "read_entry",
     "reopen_entry",
@@ -193,3 +195,43 @@ def read_entry(entry: bytes) -> Entry:
         return Entry(kind, key, at, fields)
     except (ValueError, TypeError, KeyError, UnicodeDecodeError) as exc:
         raise IntegrityError(f"a log entry that convenio cannot read: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A field whose value differs between two entries (`field` a dotted path)."""
+
+    field: str
+    a: object
+    b: object
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.a!r} ≠ {self.b!r}"
+
+    def as_json(self) -> dict[str, object]:
+        return {"field": self.field, "a": self.a, "b": self.b}
+
+
+def differences(a: bytes, b: bytes) -> list[Difference]:
+    """What differs between two entries, field by field (their bytes if unreadable)."""
+    try:
+        x, y = read_entry(a), read_entry(b)
+    except IntegrityError:
+        return [Difference("entry", a.decode(errors="replace"), b.decode(errors="replace"))]
+    found: list[Difference] = []
+    for name in ("kind", "key", "at"):
+        if getattr(x, name) != getattr(y, name):
+            found.append(Difference(name, getattr(x, name), getattr(y, name)))
+    _walk("", x.fields, y.fields, found)
+    return found or [Difference("entry", a.decode(errors="replace"), b.decode(errors="replace"))]
+
+
+def _walk(path: str, a: object, b: object, found: list[Difference]) -> None:
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(set(a) | set(b), key=str):
+            _walk(f"{path}.{k}" if path else str(k), a.get(k), b.get(k), found)
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (p, q) in enumerate(zip(a, b, strict=True)):
+            _walk(f"{path}[{i}]", p, q, found)
+    elif a != b or type(a) is not type(b):
+        found.append(Difference(path, a, b))

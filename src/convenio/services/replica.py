@@ -9,9 +9,8 @@ back must be the received one byte for byte; at the end the replica's root must 
 source's, the whole store must verify (`services.ledger.verify`), against the signed
 checkpoint given or the last one the replica kept. It is one unit of work: a root covers
 only the whole log, so no batch before the last can be checked against anything the
-source signed, and a refused follow leaves the replica exactly as it was. `diff` walks two
-stores' logs together — the stored leaf hashes and the entries their records give — and
-names the first entry that differs, field by field.
+source signed, and a refused follow leaves the replica exactly as it was. Where two
+stores' logs part is `convenio.services.diff`.
 """
 
 from __future__ import annotations
@@ -25,7 +24,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
@@ -50,7 +49,7 @@ from convenio.log import (
     stored_hash_count,
     tree_hash,
 )
-from convenio.log.records import ACCOUNT, TXN, Entry, read_entry
+from convenio.log.records import ACCOUNT, TXN, Entry, differences, read_entry
 from convenio.services.ledger import verify
 from convenio.services.log import (
     DEFAULT_ORIGIN,
@@ -65,17 +64,12 @@ from convenio.services.log import (
 )
 from convenio.store import UnitOfWork
 from convenio.store.log_tables import checkpoints
-from convenio.store.replica_repo import Held, RecordError, ReplicaRepository
+from convenio.store.replica_repo import RecordError, ReplicaRepository
 
 __all__ = [
-    "Compared",
-    "Difference",
-    "Divergence",
     "Followed",
     "LogHead",
     "Source",
-    "diff",
-    "differences",
     "export",
     "follow",
     "open_source",
@@ -501,138 +495,3 @@ class _Writer:
                     f"{_name(item)} as received is not what the replica's record of it gives "
                     f"back (received ≠ replica){what}; nothing was written"
                 )
-
-
-# -- diff ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A field whose value differs between two entries (`field` a dotted path)."""
-
-    field: str
-    a: object
-    b: object
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.a!r} ≠ {self.b!r}"
-
-    def as_json(self) -> dict[str, object]:
-        return {"field": self.field, "a": self.a, "b": self.b}
-
-
-def differences(a: bytes, b: bytes) -> list[Difference]:
-    """What differs between two entries, field by field (their bytes if unreadable)."""
-    try:
-        x, y = read_entry(a), read_entry(b)
-    except IntegrityError:
-        return [Difference("entry", a.decode(errors="replace"), b.decode(errors="replace"))]
-    found: list[Difference] = []
-    for name in ("kind", "key", "at"):
-        if getattr(x, name) != getattr(y, name):
-            found.append(Difference(name, getattr(x, name), getattr(y, name)))
-    _walk("", x.fields, y.fields, found)
-    return found or [Difference("entry", a.decode(errors="replace"), b.decode(errors="replace"))]
-
-
-def _walk(path: str, a: object, b: object, found: list[Difference]) -> None:
-    if isinstance(a, dict) and isinstance(b, dict):
-        for k in sorted(set(a) | set(b), key=str):
-            _walk(f"{path}.{k}" if path else str(k), a.get(k), b.get(k), found)
-    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (p, q) in enumerate(zip(a, b, strict=True)):
-            _walk(f"{path}[{i}]", p, q, found)
-    elif a != b or type(a) is not type(b):
-        found.append(Difference(path, a, b))
-
-
-@dataclass(frozen=True)
-class Divergence:
-    """The first entry where two logs differ: each store's kind and key there (None:
-    the store has no such entry), why, and the fields that differ."""
-
-    index: int
-    a: tuple[str, int | str] | None
-    b: tuple[str, int | str] | None
-    reason: str
-    fields: list[Difference] = field(default_factory=list)
-
-    def as_json(self) -> dict[str, object]:
-        def side(s: tuple[str, int | str] | None) -> dict[str, object] | None:
-            return None if s is None else {"kind": s[0], "key": s[1]}
-
-        return {
-            "index": self.index,
-            "a": side(self.a),
-            "b": side(self.b),
-            "reason": self.reason,
-            "differences": [d.as_json() for d in self.fields],
-        }
-
-
-@dataclass(frozen=True)
-class Compared:
-    """Two logs compared: their sizes and roots, and where they first differ (None:
-    nowhere)."""
-
-    a: LogHead
-    b: LogHead
-    divergence: Divergence | None
-
-
-def _held(uow: UnitOfWork, size: int) -> Iterator[Held]:
-    return ReplicaRepository(uow.connection, uow.log).held(size)
-
-
-def diff(a: UnitOfWork, b: UnitOfWork) -> Compared:
-    """Compare two stores' logs entry by entry: the stored leaf hashes and the entries
-    their records give. The first position where either differs is named."""
-    heads = []
-    for uow in (a, b):
-        size, root = uow.log.head()
-        heads.append(LogHead(origin(uow), size, root))
-    head_a, head_b = heads
-    common = min(head_a.size, head_b.size)
-    for index, (x, y) in enumerate(zip(_held(a, common), _held(b, common), strict=True)):
-        found = _divergence(index, x, y)
-        if found is not None:
-            return Compared(head_a, head_b, found)
-    if head_a.size == head_b.size:
-        return Compared(head_a, head_b, None)
-    longer = a if head_a.size > head_b.size else b
-    span = longer.log.span_at(common)
-    here = None if span is None else (span.kind, span.key(common))
-    which = "A" if longer is a else "B"
-    reason = f"only in {which}: the other log ends before it (it holds {common} entries)"
-    return Compared(
-        head_a,
-        head_b,
-        Divergence(common, here if which == "A" else None, here if which == "B" else None, reason),
-    )
-
-
-def _divergence(index: int, x: Held, y: Held) -> Divergence | None:
-    sides = (x.kind, x.key), (y.kind, y.key)
-    edited = [s for s, slot in (("A", x), ("B", y)) if leaf_hash(slot.entry or b"") != slot.leaf]
-    if x.entry is None or y.entry is None:
-        if x.entry is None and y.entry is None and x.leaf == y.leaf:
-            return None
-        gone = " and ".join(s for s, e in (("A", x.entry), ("B", y.entry)) if e is None)
-        return Divergence(index, *sides, f"the record of this entry is missing from {gone}")
-    if x.entry != y.entry:
-        reason = "the records differ"
-        if edited:
-            reason += (
-                f"; {' and '.join(edited)}: the record no longer gives the entry its log holds "
-                "(edited after it was logged)"
-            )
-        return Divergence(index, *sides, reason, differences(x.entry, y.entry))
-    if x.leaf != y.leaf:
-        return Divergence(
-            index,
-            *sides,
-            f"the records agree, but {' and '.join(edited) or 'each'} logged another entry "
-            "here (a record edited after it was logged, or a log rewritten)",
-            [Difference("leaf_hash", _b64(x.leaf), _b64(y.leaf))],
-        )
-    return None
