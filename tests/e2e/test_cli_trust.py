@@ -6,12 +6,15 @@ What is shown: a private key reaches its file only (0600, never an output); a ke
 announced once, replaced only by a rotation its old key signs, and a forged announcement
 fails `ledger verify` (exit 4); a checkpoint signed by one party and cosigned by the other
 verifies with both keys and catches truncation and a wiped store; proofs have the issue's
-JSON shape and check; a statement bundle holds and any edit of it is refused.
+JSON shape and check; a statement bundle holds and any edit of it is refused, and each of
+its allocations is traced to the logged transaction that recorded its claim (a delivery's
+value, a tranche's delivery, a month's late-interest charge).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import re
@@ -21,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
 from convenio.cli.main import app
@@ -30,18 +34,24 @@ from convenio.log import (
     check_record,
     check_tree,
     generate_signer,
+    leaf_hash,
     open_note,
     parse_signer,
     parse_verifier,
     sign,
 )
+from convenio.log.records import read_entry
 from convenio.services import keys as keys_svc
 from convenio.services import log as log_svc
+from convenio.services import settlement as settle_svc
 from convenio.services import signed as signed_svc
 from convenio.services.ledger import verify
 from convenio.settings import get_settings
 from convenio.store import Store
+from convenio.store.tables import transactions
 from tests.e2e.cli import Run, ok, one_line
+from tests.integration.test_late_interest_store import CLAIM as LATE_CLAIM
+from tests.integration.test_late_interest_store import load
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "src" / "convenio" / "examples"
 RUN_ID = "2024Q1:XAT:XBO:1"
@@ -426,7 +436,9 @@ def test_a_statement_bundle_round_trips_and_any_edit_is_refused(run: Run, data: 
     generate(run, "XBO")
     ok(run("checkpoint", "statement", RUN_ID, "--party", "XAT", "-o", "st.json"))
     bundle = json.loads(Path("st.json").read_text())
-    assert list(bundle) == ["statement", "run", "entry", "transactions", "note"]
+    assert list(bundle) == [
+        "statement", "run", "entry", "run_entry", "transactions", "allocations", "note",
+    ]  # fmt: skip
     with store_of(data).unit_of_work() as uow:
         stored = uow.connection.exec_driver_sql(
             "SELECT statement, transactions FROM settlement_runs WHERE id = ?", (RUN_ID,)
@@ -473,6 +485,141 @@ def test_a_statement_bundle_round_trips_and_any_edit_is_refused(run: Run, data: 
     assert not os.path.exists("x.json")
 
 
+def stored_allocations(data: Path, run_id: str = RUN_ID) -> list[tuple[str, int, str, str]]:
+    with store_of(data).unit_of_work() as uow:
+        rows = uow.connection.exec_driver_sql(
+            "SELECT claim_id, amount, method, against FROM allocations WHERE run_id = ? "
+            "ORDER BY idx",
+            (run_id,),
+        ).all()
+    return [(str(c), int(a), str(m), str(x)) for c, a, m, x in rows]
+
+
+def test_each_allocation_is_traced_to_the_transaction_that_recorded_its_claim(
+    run: Run, data: Path
+) -> None:
+    generate(run, "XAT")
+    generate(run, "XBO")
+    ok(run("checkpoint", "statement", RUN_ID, "--party", "XAT", "-o", "st.json"))
+    ok(run("checkpoint", "cosign", "st.json", "--party", "XBO"))
+    bundle = json.loads(Path("st.json").read_text())
+    allocated = bundle["allocations"]
+    # Every allocation of the run, in order, as the allocations table holds them.
+    assert [(a["claim"], a["amount"], a["method"], a["against"]) for a in allocated] == (
+        stored_allocations(data)
+    )
+    sources = {a["claim"]: a["source_transaction"] for a in allocated}
+    assert sources == {
+        "inv:D-2401:st": "dlv:D-2401:value",
+        "inv:D-2402:st": "dlv:D-2402:value",
+        "inv:S-2401-N:services": "dlv:S-2401-N:value",
+        "inv:S-2401-T:services": "dlv:S-2401-T:value",
+    }
+    cash = [a for a in allocated if a["method"] == "cash"]
+    assert {a["against"] for a in cash} == {"P-2401"}
+    assert TXN_ID in [t["id"] for t in bundle["transactions"]]
+    # The run's entry is the one proven; its allocations are the bundle's figures.
+    record = base64.b64decode(bundle["run_entry"])
+    assert base64.b64encode(leaf_hash(record)).decode() == bundle["entry"]["leaf_hash"]
+    assert [tuple(a) for a in read_entry(record).fields["allocations"]] == stored_allocations(data)
+    # Each proof holds on its own and proves the leaf of the transaction named.
+    with store_of(data).unit_of_work() as uow:
+        for a in allocated:
+            proof = a["proof"]
+            leaf = base64.b64decode(proof["leaf_hash"])
+            hashes = [base64.b64decode(h) for h in proof["hashes"]]
+            root = base64.b64decode(proof["root_hash"])
+            check_record(hashes, proof["tree_size"], root, proof["index"], leaf)
+            own = log_svc.inclusion_of(uow, "txn", a["source_transaction"], proof["tree_size"])
+            assert own.as_json() == proof
+    # The note commits to the allocations with their sources (not their proofs).
+    figures = [{k: v for k, v in a.items() if k != "proof"} for a in allocated]
+    canonical = json.dumps(figures, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    digest = base64.b64encode(hashlib.sha256(canonical.encode()).digest()).decode()
+    assert f"\nallocations sha256 {digest}\n" in bundle["note"]
+    checked = json.loads(ok(run("checkpoint", "check", "st.json", "--json")))
+    assert checked["signed_by"] == ["XAT", "XBO"]
+
+    def edited(name: str, i: int, **change: object) -> str:
+        changed = [dict(a) for a in allocated]
+        changed[i].update(change)
+        Path(name).write_text(json.dumps({**bundle, "allocations": changed}))
+        return refused(run("checkpoint", "check", name), 4)
+
+    assert (
+        "allocation 4 (claim inv:D-2401:st): its amount 56000001 is not the run's 56000000"
+        in edited("amount.json", 4, amount=56_000_001)
+    )
+    other = allocated[5]
+    said = edited("source.json", 4, source_transaction=other["source_transaction"])
+    assert (
+        "allocation 4 (claim inv:D-2401:st) names dlv:D-2402:value as its source, but this "
+        "store recorded the claim with dlv:D-2401:value" in said
+    )
+    # The other claim's proof along with its id: every proof holds, the store says no.
+    said = edited("both.json", 4, source_transaction="dlv:D-2402:value", proof=other["proof"])
+    assert "names dlv:D-2402:value as its source" in said
+    Path("dropped.json").write_text(json.dumps({**bundle, "allocations": allocated[:-1]}))
+    said = refused(run("checkpoint", "check", "dropped.json"), 4)
+    assert f"the bundle lists 5 allocation(s), the entry of run {RUN_ID} 6" in said
+    path = allocated[2]["proof"]
+    bent = {**path, "hashes": [path["hashes"][1], path["hashes"][0], *path["hashes"][2:]]}
+    said = edited("proof.json", 2, proof=bent)
+    assert "the inclusion proof of allocation 2's source dlv:D-2401:value does not hold" in said
+    forged = record.replace(b"56000000", b"56000001")
+    Path("entry.json").write_text(
+        json.dumps({**bundle, "run_entry": base64.b64encode(forged).decode()})
+    )
+    said = refused(run("checkpoint", "check", "entry.json"), 4)
+    assert f"the bundle's run_entry is not the entry of run {RUN_ID} signed" in said
+
+    # A store whose claim was given another origin, and a bundle edited to agree with
+    # it: the signature still names the source signed.
+    with sqlite3.connect(data / "convenio.db") as db:
+        db.execute("UPDATE claims SET source = 'D-2402' WHERE id = 'inv:D-2401:st'")
+    said = refused(run("checkpoint", "check", "st.json"), 4)
+    assert "names dlv:D-2401:value as its source, but this store recorded the claim" in said
+    changed = [
+        {**a, "source_transaction": "dlv:D-2402:value", "proof": other["proof"]}
+        if a["claim"] == "inv:D-2401:st"
+        else a
+        for a in allocated
+    ]
+    Path("agreed.json").write_text(json.dumps({**bundle, "allocations": changed}))
+    said = refused(run("checkpoint", "check", "agreed.json"), 4)
+    assert f"the allocations of run {RUN_ID} are not the ones signed (digest)" in said
+
+
+def test_a_tranche_claim_is_traced_to_the_delivery_that_financed_it(run: Run, data: Path) -> None:
+    ok(run("settle", "2024Q2"))
+    generate(run, "XAT")
+    q2 = "2024Q2:XAT:XBO:1"
+    ok(run("checkpoint", "statement", q2, "--party", "XAT", "-o", "q2.json"))
+    allocated = json.loads(Path("q2.json").read_text())["allocations"]
+    assert [(a["claim"], a["amount"], a["method"], a["against"]) for a in allocated] == (
+        stored_allocations(data, q2)
+    )
+    with store_of(data).unit_of_work() as uow:
+        tranche_of: dict[str, str] = dict(
+            uow.connection.exec_driver_sql("SELECT id, delivery_id FROM tranches").all()
+        )
+    interest = [a for a in allocated if a["claim"].endswith(":int:1")]
+    assert interest, "2024Q2 pays no tranche interest any more"
+    for a in interest:
+        tranche = a["claim"].removesuffix(":int:1")
+        assert a["source_transaction"] == f"dlv:{tranche_of[tranche]}:value"
+    ok(run("checkpoint", "check", "q2.json"))
+    # A statement signed before allocations were traced (no allocations line) is read as
+    # such, with the way forward.
+    bundle = json.loads(Path("q2.json").read_text())
+    text = bundle["note"].split("\n\n")[0] + "\n"
+    older = "".join(line for line in text.splitlines(True) if "allocations" not in line)
+    signer = parse_signer((data / "keys" / "XAT.key").read_text().strip())
+    Path("old.json").write_text(json.dumps({**bundle, "note": sign(older, [signer]).decode()}))
+    said = refused(run("checkpoint", "check", "old.json"), 2)
+    assert "signed before its allocations were traced: sign it again" in said
+
+
 # -- the services on both backends ------------------------------------------------------
 
 
@@ -495,3 +642,34 @@ def test_keys_rotate_sign_and_verify_on_each_backend(store: Store, tmp_path: Pat
         uow.commit()
     with store.unit_of_work() as uow, pytest.raises(IntegrityError, match=r"entry 2 .* forged"):
         verify(uow)
+
+
+def test_late_interest_is_traced_to_the_charge_of_its_month_on_each_backend(
+    store: Store, tmp_path: Path
+) -> None:
+    """The late-interest store of tests/integration/test_late_interest_store.py: the
+    2012Q1 run pays the late interest charged on inv:oil-10:st for November and December
+    2011, each traced to its month's charge, and the short-term claim to its delivery."""
+    load(store, tmp_path)
+    key_file = tmp_path / "k" / "VEN.key"
+    with store.unit_of_work(write=True) as uow:
+        settle_svc.run_settlement(uow, "2011Q4")
+    with store.unit_of_work(write=True) as uow:
+        (outcome,) = settle_svc.run_settlement(uow, "2012Q1")
+    with store.unit_of_work(write=True) as uow:
+        keys_svc.generate_key(uow, "VEN", key_file)
+    with store.unit_of_work() as uow:
+        bundle = signed_svc.sign_statement(uow, outcome.run.id, "VEN", key_file)
+        t = transactions.c
+        query = select(t.id, t.source).where(t.id.startswith("late:"))
+        late = {row.id: row.source for row in uow.connection.execute(query)}
+    sources = {a["claim"]: a["source_transaction"] for a in bundle["allocations"]}  # type: ignore[attr-defined]
+    charged = hashlib.sha256(LATE_CLAIM.encode()).hexdigest()[:12]
+    for month in ("2011-11", "2011-12"):
+        txn = f"late:VEN.PDVSA>CUB.CUPET:{charged}:{month}"
+        assert sources[f"late:{LATE_CLAIM}:{month}"] == txn and late[txn] == LATE_CLAIM
+    assert sources[LATE_CLAIM] == "dlv:oil-10:value"
+    with store.unit_of_work() as uow:
+        content = json.dumps(bundle).encode()
+        checked = signed_svc.check_signed(uow, content)
+        assert (checked.kind, checked.run) == ("statement", outcome.run.id)

@@ -2,9 +2,11 @@
 the check of both against the store.
 
 A signed checkpoint is the C2SP note of `services.log.checkpoint`; a signed statement is a
-JSON bundle: the run's statement as stored, the inclusion proofs of the run's entry and of
-every transaction it recorded, and a note naming the run, its entry and leaf hash, the
-statement's SHA-256 and the checkpoint that covers them. Either is checked against the
+JSON bundle: the run's statement as stored, the run's log entry and its inclusion proof,
+the inclusion proofs of every transaction the run recorded, its allocations each traced
+to the transaction that recorded its claim (`services.provenance`) with that one's proof,
+and a note naming the run, its entry and leaf hash, the SHA-256 of the statement and of
+the allocations, and the checkpoint that covers them. Either is checked against the
 store: its signatures, the log's root at its size, every proof.
 """
 
@@ -17,7 +19,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import select
 
@@ -43,6 +45,13 @@ from convenio.services.log import (
     not_of_log,
     party_verifiers,
     store_checkpoint,
+)
+from convenio.services.provenance import (
+    TracedAllocation,
+    allocations_digest,
+    check_sources,
+    read_allocations,
+    trace,
 )
 from convenio.store import UnitOfWork
 from convenio.store.financing_tables import settlement_runs
@@ -83,11 +92,18 @@ def _canonical_digest(statement: object) -> bytes:
     return hashlib.sha256(canonical.encode()).digest()
 
 
-def _statement_text(body: Checkpoint, run_id: str, entry: InclusionProof, statement: object) -> str:
+def _statement_text(
+    body: Checkpoint,
+    run_id: str,
+    entry: InclusionProof,
+    statement: object,
+    traced: Sequence[TracedAllocation],
+) -> str:
     return (
         f"convenio statement\n{body.origin}\nrun {run_id}\n"
         f"entry {entry.index} {_b64(entry.leaf_hash)}\n"
         f"statement sha256 {_b64(_canonical_digest(statement))}\n"
+        f"allocations sha256 {_b64(allocations_digest(traced))}\n"
         f"checkpoint {body.size} {_b64(body.root_hash)}\n"
     )
 
@@ -113,19 +129,51 @@ def sign_statement(
         )
     body = checkpoint(uow)
     entry = inclusion_of(uow, RUN, run_id, body.size)
+    record = _run_record(uow, entry.index)
+    if leaf_hash(record) != entry.leaf_hash:
+        raise IntegrityError(
+            f"this store's record of run {run_id} is not its entry in the log "
+            "(convenio ledger verify names what changed)"
+        )
     statement = json.loads(row.statement)
-    proofs = [
-        {"id": txn, "proof": inclusion_of(uow, TXN, txn, body.size).as_json()}
-        for txn in json.loads(row.transactions)
-    ]
-    note = sign(_statement_text(body, run_id, entry, statement), [signer])
+    traced = trace(uow, record, run_id)
+    proofs = _Proofs(uow, body.size)
+    note = sign(_statement_text(body, run_id, entry, statement, traced), [signer])
     return {
         "statement": statement,
         "run": run_id,
         "entry": entry.as_json(),
-        "transactions": proofs,
+        "run_entry": _b64(record),
+        "transactions": [
+            {"id": txn, "proof": proofs.of(txn)} for txn in json.loads(row.transactions)
+        ],
+        "allocations": [{**a.as_json(), "proof": proofs.of(a.source_transaction)} for a in traced],
         "note": note.decode(),
     }
+
+
+def _run_record(uow: UnitOfWork, index: int) -> bytes:
+    """A run's entry (at `index`) recomputed from the store's rows (empty if gone)."""
+    span = uow.log.span_at(index)
+    recomputed = [] if span is None else uow.log.entries(span)
+    return recomputed[0] if len(recomputed) == 1 else b""
+
+
+class _Proofs:
+    """Inclusion proofs of transactions at one tree size, each made once (a claim is
+    often allocated in several parts, and a transaction records many claims)."""
+
+    def __init__(self, uow: UnitOfWork, size: int) -> None:
+        self._uow, self._size = uow, size
+        self._made: dict[str, dict[str, object]] = {}
+
+    def of(self, txn: str) -> dict[str, object]:
+        if txn not in self._made:
+            try:
+                self._made[txn] = inclusion_of(self._uow, TXN, txn, self._size).as_json()
+            except NotFoundError:
+                raise IntegrityError(f"transaction {txn} is not in this store's log") from None
+        return self._made[txn]
 
 
 # -- checking what was signed -------------------------------------------------------------
@@ -202,25 +250,43 @@ def _field(bundle: dict[str, Any], name: str, kind: type) -> Any:
     return value
 
 
-def _statement_body(text: str) -> tuple[Checkpoint, str, int, bytes, bytes]:
-    """The checkpoint, run id, entry index, leaf hash and statement digest a statement's
-    note names."""
+class _StatementNote(NamedTuple):
+    """What a statement's note names: the checkpoint, the run, its entry's index and leaf
+    hash, and the SHA-256 of the statement and of the allocations."""
+
+    body: Checkpoint
+    run: str
+    entry: int
+    leaf: bytes
+    digest: bytes
+    allocations: bytes
+
+
+def _statement_body(text: str) -> _StatementNote:
+    """Read a statement's note text."""
     lines = text.removesuffix("\n").split("\n")
+    if len(lines) == 6 and lines[0] == "convenio statement":
+        raise InputError(
+            "the statement was signed before its allocations were traced: sign it again "
+            "(convenio checkpoint statement)"
+        )
     try:
-        head, origin_line, run, entry, digest, cp = lines
+        head, origin_line, run, entry, digest, allocated, cp = lines
         _, index, leaf = entry.split(" ")
         _, size, root = cp.split(" ")
-        if (head, run[:4], entry[:6], digest[:17], cp[:11]) != (
-            "convenio statement", "run ", "entry ", "statement sha256 ", "checkpoint ",
+        prefixes = (head, run[:4], entry[:6], digest[:17], allocated[:19], cp[:11])
+        if prefixes != (
+            "convenio statement", "run ", "entry ", "statement sha256 ",
+            "allocations sha256 ", "checkpoint ",
         ):  # fmt: skip
             raise ValueError
-        body = Checkpoint(origin_line, int(size), base64.b64decode(root, validate=True))
-        return (
-            body,
+        return _StatementNote(
+            Checkpoint(origin_line, int(size), base64.b64decode(root, validate=True)),
             run[4:],
             int(index),
             base64.b64decode(leaf, validate=True),
-            (base64.b64decode(digest[17:], validate=True)),
+            base64.b64decode(digest[17:], validate=True),
+            base64.b64decode(allocated[19:], validate=True),
         )
     except (ValueError, binascii.Error, InputError):
         raise InputError("the note is not a signed statement of convenio") from None
@@ -247,34 +313,56 @@ def _proof_holds(proof: object, body: Checkpoint, what: str) -> tuple[int, bytes
 
 
 def _check_statement(uow: UnitOfWork, text: str, bundle: dict[str, Any]) -> Checkpoint:
-    """Check a statement bundle whose note says `text` against itself and the store."""
-    body, run_id, index, leaf, digest = _statement_body(text)
+    """Check a statement bundle whose note says `text` against itself and the store:
+    first what needs no store (the statement's digest, the run's entry and its proof, each
+    allocation against that entry, every allocation's proof against the checkpoint), then
+    the store (the checkpoint's root, the run's rows, where each proof puts its entry, the
+    transaction that recorded each claim), and last the allocations' digest."""
+    body, run_id, index, leaf, digest, allocations = _statement_body(text)
     if _field(bundle, "run", str) != run_id:
         raise IntegrityError(f"the bundle is of run {bundle['run']}, its note of run {run_id}")
     if _canonical_digest(bundle.get("statement")) != digest:
         raise IntegrityError(f"the statement of run {run_id} is not the one signed (its digest)")
     if _proof_holds(_field(bundle, "entry", dict), body, f"run {run_id}") != (index, leaf):
         raise IntegrityError(f"the entry proof of run {run_id} is not of the entry signed")
+    try:
+        record = base64.b64decode(_field(bundle, "run_entry", str), validate=True)
+    except binascii.Error:
+        raise InputError("the statement bundle's 'run_entry' is not base64") from None
+    if leaf_hash(record) != leaf:
+        raise IntegrityError(f"the bundle's run_entry is not the entry of run {run_id} signed")
+    read = read_allocations(bundle.get("allocations"), record, run_id)
+    for i, (a, proof) in enumerate(read):
+        what = f"allocation {i}'s source {a.source_transaction}"
+        _proof_holds(proof, body, what)
     _require_of_log(uow, body)
     row = _run(uow, run_id)
     if inclusion_of(uow, RUN, run_id, body.size).as_json() != bundle["entry"]:
         raise IntegrityError(f"run {run_id} is not at entry {index} of this store's log")
     if _canonical_digest(json.loads(row.statement)) != digest:
         raise IntegrityError(f"this store's statement of run {run_id} is not the one signed")
-    span = uow.log.span_at(index)
-    recomputed = [] if span is None else uow.log.entries(span)
-    if [leaf_hash(e) for e in recomputed] != [leaf]:
+    if leaf_hash(_run_record(uow, index)) != leaf:
         raise IntegrityError(f"this store's record of run {run_id} is not the entry signed")
     listed = _field(bundle, "transactions", list)
     if [t.get("id") if isinstance(t, dict) else None for t in listed] != json.loads(
         row.transactions
     ):
         raise IntegrityError(f"the bundle's transactions are not those run {run_id} recorded")
+    proofs = _Proofs(uow, body.size)
     for item in listed:
         txn = item["id"]
         _proof_holds(item.get("proof"), body, f"transaction {txn}")
-        if inclusion_of(uow, TXN, txn, body.size).as_json() != item["proof"]:
+        if proofs.of(txn) != item["proof"]:
             raise IntegrityError(f"transaction {txn} is not where its proof puts it")
+    traced = [a for a, _ in read]
+    check_sources(uow, traced)
+    for i, (a, proof) in enumerate(read):
+        if proofs.of(a.source_transaction) != proof:
+            raise IntegrityError(
+                f"allocation {i}'s source {a.source_transaction} is not where its proof puts it"
+            )
+    if allocations_digest(traced) != allocations:
+        raise IntegrityError(f"the allocations of run {run_id} are not the ones signed (digest)")
     return body
 
 

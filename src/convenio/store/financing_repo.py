@@ -398,6 +398,22 @@ class FinancingRepository:
                 found.setdefault(row.claim_id, []).append((day, int(row.amount)))
         return found
 
+    def claims_by_id(self, ids: Collection[str]) -> dict[str, tuple[Claim, str | None]]:
+        """The stored claims of `ids`, each with the delivery of the tranche it belongs to
+        (None for a claim of no tranche: its `source` names what created it)."""
+        c, t = claims.c, tranches.c
+        wanted = sorted(set(ids))
+        found: dict[str, tuple[Claim, str | None]] = {}
+        for start in range(0, len(wanted), 500):  # bound the number of parameters
+            query = (
+                select(claims, t.delivery_id.label("tranche_delivery"))
+                .select_from(claims.outerjoin(tranches, t.id == c.source))
+                .where(c.id.in_(wanted[start : start + 500]))
+            )
+            for row in self.conn.execute(query):
+                found[row.id] = (_claim(row), row.tranche_delivery)
+        return found
+
     def late_interest_booked(self) -> dict[str, tuple[str, int]]:
         """Per short-term claim, the last month (``YYYY-MM``) of late interest charged on
         it and the total charged, from its late-interest claims."""
