@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def test_a_replica_followed_from_an_export_verifies_reads_offline_and_equals_the
     lines = (tmp_path / "log.jsonl").read_text(encoding="utf-8").splitlines()
     header = json.loads(lines[0])
     assert set(header) == {"convenio_log", "origin", "tree_size", "root_hash"}
-    assert (header["convenio_log"], header["origin"]) == (1, "convenio/atlantida-boreal")
+    assert header["convenio_log"] == 1
+    assert re.fullmatch(r"convenio/[0-9a-f]{16}", header["origin"])
     assert header["tree_size"] == len(lines) - 1 == 12
     entries = [json.loads(line) for line in lines[1:]]
     assert [e["index"] for e in entries] == list(range(12))
@@ -69,7 +71,7 @@ def test_a_replica_followed_from_an_export_verifies_reads_offline_and_equals_the
 
     use(monkeypatch, tmp_path / "replica")
     said = one_line(ok(run("follow", "log.jsonl", "--checkpoint", "cp.note")))
-    root = base64.b64decode(header["root_hash"]).hex()
+    root = header["root_hash"]
     assert said == (
         f"followed log.jsonl: 12 new entries; the replica's log holds 12 entries, root "
         f"{root}; consistent with the checkpoint of {signed} entries"
@@ -183,7 +185,7 @@ def test_follow_reads_a_live_server_with_the_token_given_or_from_the_environment
         assert "answered HTTP 401: give a token" in one_line(refused.stderr)
         done = json.loads(ok(run("follow", live.url, "--token", live.people["auditor"], "--json")))
         assert (done["added"], done["size"]) == (head["size"], head["size"])
-        assert done["root"] == base64.b64decode(head["root_hash"]).hex()
+        assert done["root"] == head["root_hash"]
         use(monkeypatch, tmp_path / "another")
         monkeypatch.setenv("CONVENIO_TOKEN", live.people["treasury-XAT"])
         denied = run("follow", live.url)  # a treasury does not verify the record

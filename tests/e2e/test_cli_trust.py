@@ -371,7 +371,7 @@ def test_a_wiped_store_is_caught_against_the_checkpoint(
     message = refused(
         run("ledger", "verify", "--checkpoint", "cp.note", "--key", xat, "--key", xbo), 4
     )
-    assert "the checkpoint is of the log 'convenio/atlantida-boreal'" in message
+    assert re.search(r"entries 0\.\.\d+ were removed", message), message
     assert "no party announced a key" in refused(
         run("ledger", "verify", "--checkpoint", "cp.note"), 4
     )

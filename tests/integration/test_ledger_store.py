@@ -22,6 +22,7 @@ from convenio.auth import AUDIT_GENESIS
 from convenio.errors import ConflictError, ConvenioError, InputError, IntegrityError, Problem
 from convenio.ledger import AccountKind, AccountSpec
 from convenio.ledger.parse import LocatedAccount
+from convenio.log import b64
 from convenio.services import ledger as svc
 from convenio.store import Head, Store, head_revision, migrate
 from convenio.store.engine import revision_of
@@ -642,11 +643,11 @@ def test_verify_passes_on_a_sound_ledger(store: Store, tmp_path: Path) -> None:
     # log holds the accounts opened, then the transactions too.
     accounts = len(ACCOUNTS)
     with store.unit_of_work() as uow:
-        root = uow.log.head()[1].hex()
+        root = b64(uow.log.head()[1])
         assert svc.verify(uow) == svc.VerifyReport(0, 0, "0" * 64, 0, AUDIT_GENESIS, accounts, root)
     result = post(store, write(tmp_path, "base.csv", BASE))
     with store.unit_of_work() as uow:
-        root = uow.log.head()[1].hex()
+        root = b64(uow.log.head()[1])
         assert svc.verify(uow) == svc.VerifyReport(
             3, 3, result.head_hash, 0, AUDIT_GENESIS, accounts + 3, root
         )

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import func, inspect, select, text
 
-from convenio.log import check_record, leaf_hash
+from convenio.log import b64, check_record, leaf_hash
 from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, TERMS, TXN
 from convenio.services import ledger
 from convenio.services import log as log_svc
@@ -54,7 +54,7 @@ def built(url: str, tmp_path: Path) -> tuple[dict[str, int], str]:
             empty_log(uow.connection)
             LogRepository(uow.connection).backfill()
             _, root = uow.log.head()
-        return records(store), root.hex()
+        return records(store), b64(root)
     finally:
         store.close()
 

@@ -49,7 +49,7 @@ from convenio.errors import IntegrityError
 from convenio.ledger import GENESIS_HASH, canonical_bytes, chain_hash, content_digest
 from convenio.ledger.model import Posting, Transaction
 from convenio.ledger.parse import Located
-from convenio.log import EMPTY_ROOT, Checkpoint, tree_hash
+from convenio.log import EMPTY_ROOT, Checkpoint, b64, tree_hash
 from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, TERMS, TXN
 from convenio.services import access, ledger, settlement
 from convenio.services import financing as fin
@@ -112,6 +112,7 @@ FILES = {
 BANK = "XBO/reserves/central-bank"
 FREIGHT = "XBO/expense/freight"
 RUN_1 = "2011Q4:VEN.PDVSA:CUB.BNC:1"
+RUN_2 = "2011Q4:VEN.PDVSA:CUB.BNC:2"
 
 
 def journal(first: int, count: int) -> str:
@@ -349,7 +350,7 @@ def untouched(built: Built) -> Iterator[None]:
         report = ledger.verify(uow, built.checkpoint)
     assert (report.log_size, report.log_root) == (
         built.checkpoint.size,
-        built.checkpoint.root_hash.hex(),
+        b64(built.checkpoint.root_hash),
     )
 
 
@@ -764,7 +765,28 @@ def test_a_settlement_statement_edited_and_the_log_rebuilt(built: Built, rebuild
 def _unreopen(conn: Connection) -> None:
     """The reopening of the first run undone: the run reads as still in force."""
     r = settlement_runs.c
-    conn.execute(update(settlement_runs).where(r.id == RUN_1).values(reversed_at=None))
+    conn.execute(
+        update(settlement_runs).where(r.id == RUN_1).values(reversed_at=None, status="settled")
+    )
+
+
+@pytest.mark.parametrize(
+    "values",
+    [{"status": "settled"}, {"status": "reversed", "reversed_at": None}],
+    ids=["reversed run marked settled", "settled run marked reversed"],
+)
+def test_a_run_status_that_disagrees_with_its_reopening_is_named(
+    built: Built, values: dict[str, object]
+) -> None:
+    """The run's status is what the services read (in force or not); the log holds the
+    reopening, and the status must say what it says."""
+    r = settlement_runs.c
+    target = RUN_1 if values["status"] == "settled" else RUN_2
+
+    def edit(conn: Connection) -> None:
+        conn.execute(update(settlement_runs).where(r.id == target).values(**values))
+
+    naive(built, edit, re.escape(f"status of settlement run {target} is not in the log"))
 
 
 def test_a_reopening_undone_is_named(built: Built) -> None:
@@ -817,15 +839,15 @@ def test_a_head_row_deleted_is_an_integrity_error(built: Built, head: Any) -> No
 
 
 def test_a_fresh_store_against_the_checkpoint(built: Built) -> None:
-    """A wiped database opened again is an empty store: fine on its own, not the log the
-    checkpoint names; with the same terms loaded again it has the log's name, and the
-    checkpoint's entries are missing."""
+    """A wiped database opened again is an empty store: fine on its own, and the
+    checkpoint's entries are missing; given the log's name and the same terms, still."""
     size = built.checkpoint.size
     with built.empty.unit_of_work() as uow:
         assert ledger.verify(uow).log_size == 0
-        with pytest.raises(IntegrityError, match="the checkpoint is of the log 'convenio/"):
+        with pytest.raises(IntegrityError, match=re.escape(f"entries 0..{size - 1} were removed")):
             ledger.verify(uow, built.checkpoint)
     with built.empty.unit_of_work(write=True, hold_commits=True) as uow:  # never released
+        uow.log.adopt_origin(built.checkpoint.origin)
         fin.load_terms_file(uow, built.files / "terms.yaml", source="terms.yaml")
         assert ledger.verify(uow).log_size == 1
         with pytest.raises(IntegrityError, match=re.escape(f"entries 1..{size - 1} were removed")):
@@ -835,8 +857,10 @@ def test_a_fresh_store_against_the_checkpoint(built: Built) -> None:
 def test_a_store_rebuilt_from_scratch_with_the_same_records_at_other_times(built: Built) -> None:
     """The same files loaded through the same services into a new store: the same
     records, the same number of entries, written at other moments — a sound store, and
-    not the log the checkpoint signed."""
-    with built.twin.unit_of_work() as uow:
+    not the log the checkpoint signed, even under its name."""
+    with built.twin.unit_of_work(write=True, hold_commits=True) as uow:  # never released
+        # The log's name taken with SQL, as an operator rewriting the store would.
+        uow.connection.execute(update(log_head).values(origin=built.checkpoint.origin))
         report = ledger.verify(uow)
         assert report.log_size == built.checkpoint.size
         with pytest.raises(IntegrityError, match=ROOT_DIFFERS):

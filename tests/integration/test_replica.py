@@ -123,16 +123,23 @@ class Source:
     size: int
 
 
-def build(folder: Path, signer: SignerKey, words: str = "freight") -> Source:
+def build(
+    folder: Path, signer: SignerKey, words: str = "freight", origin: str | None = None
+) -> Source:
     """The source, through the services: terms, accounts, the quarter, a journal, XBO's
     key, the settlement run, a late payment and the run reopened, an audit entry — the
-    checkpoint — then another journal and audit entry."""
+    checkpoint — then another journal and audit entry. With `origin`, its log takes that
+    name (as an operator rewriting a log would)."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, content in FILES.items():
         (folder / name).write_text(content, encoding="utf-8")
     (folder / "j0.csv").write_text(journal(0, 8, words), encoding="utf-8")
     (folder / "j1.csv").write_text(journal(8, 6), encoding="utf-8")
     store = Store(f"sqlite:///{folder / 'source.db'}")
+    if origin is not None:
+        with store.unit_of_work(write=True) as uow:
+            uow.log.adopt_origin(origin)
+            uow.commit()
 
     def write(service: Callable[[UnitOfWork], object]) -> None:
         with store.unit_of_work(write=True) as uow:
@@ -179,10 +186,13 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
 
 
 @pytest.fixture(scope="module")
-def rewritten(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Source]:
-    """The same agreement written again with other words in the first journal: before
-    the checkpoint, its log is not the one the checkpoint signed."""
-    built = build(tmp_path_factory.mktemp("rewritten"), XBO, words="haulage")
+def rewritten(tmp_path_factory: pytest.TempPathFactory, source: Source) -> Iterator[Source]:
+    """The same agreement written again, under the same log's name, with other words in
+    the first journal: before the checkpoint, its log is not the one the checkpoint
+    signed."""
+    with source.store.unit_of_work() as uow:
+        name = log_svc.origin(uow)
+    built = build(tmp_path_factory.mktemp("rewritten"), XBO, words="haulage", origin=name)
     yield built
     built.store.close()
 

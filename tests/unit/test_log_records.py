@@ -27,12 +27,12 @@ from convenio.log.records import (
 
 
 def test_an_account_entry_is_a_header_line_and_sorted_compact_json() -> None:
-    entry = account_entry(7, 1_300_000_000_000_000, "VEN.PDVSA:ar", "USD", "asset", 0, None,
-                          2, "currency")  # fmt: skip
+    entry = account_entry(7, 1_300_000_000_000_000, "VEN.PDVSA:ar", "VEN.PDVSA", "USD",
+                          "asset", 0, None, 2, "currency")  # fmt: skip
     assert entry == (
         b'["convenio.account/1",7,1300000000000000]\n'
-        b'{"ceiling":null,"floor":0,"kind":"asset","name":"VEN.PDVSA:ar","unit":"USD",'
-        b'"unit_kind":"currency","unit_scale":2}'
+        b'{"ceiling":null,"floor":0,"kind":"asset","name":"VEN.PDVSA:ar","party":"VEN.PDVSA",'
+        b'"unit":"USD","unit_kind":"currency","unit_scale":2}'
     )
     read = read_entry(entry)
     assert (read.kind, read.key, read.at) == (ACCOUNT, 7, 1_300_000_000_000_000)

@@ -31,6 +31,7 @@ def log_export(
     """Write the log's entries to a file another party can follow: a header line (origin,
     size, root) and one line per entry, each checked against the stored log."""
     from convenio.cli.outputs import atomic_output
+    from convenio.log import b64
     from convenio.services import replica as svc
 
     compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -44,7 +45,7 @@ def log_export(
                     out.write(compact(item.as_json()) + "\n")
     console.print(
         f"exported {head.size - start} entries (from entry {start}) of the log {head.origin}"
-        f" of {head.size} entries, root {head.root.hex()}, to {output}",
+        f" of {head.size} entries, root {b64(head.root)}, to {output}",
         highlight=False,
         soft_wrap=True,
     )
@@ -81,7 +82,7 @@ def follow(
 ) -> None:
     """Pull another party's log into this store, verify every entry, keep a verified
     replica (all or nothing: a refused follow leaves the replica as it was)."""
-    from convenio.log import parse_verifier
+    from convenio.log import b64, parse_verifier
     from convenio.services import replica as svc
 
     with guard():
@@ -95,7 +96,7 @@ def follow(
             {
                 "added": done.added,
                 "size": done.size,
-                "root": done.root.hex(),
+                "root": b64(done.root),
                 "checkpoint_size": done.checkpoint_size,
             }
         )
@@ -107,7 +108,7 @@ def follow(
     )
     console.print(
         f"followed {source}: {done.added} new entries; the replica's log holds {done.size} "
-        f"entries, root {done.root.hex()}{against}",
+        f"entries, root {b64(done.root)}{against}",
         highlight=False,
         soft_wrap=True,
     )
@@ -177,7 +178,9 @@ def _store_at(text: str, argument: str) -> Store:
 
 
 def _head_json(head: LogHead) -> dict[str, Any]:
-    return {"origin": head.origin, "size": head.size, "root": head.root.hex()}
+    from convenio.log import b64
+
+    return {"origin": head.origin, "size": head.size, "root": b64(head.root)}
 
 
 def _compared_json(compared: Compared) -> dict[str, Any]:
@@ -191,11 +194,13 @@ def _compared_json(compared: Compared) -> dict[str, Any]:
 
 
 def _print_compared(compared: Compared) -> None:
+    from convenio.log import b64
+
     a, b, found = compared.a, compared.b, compared.divergence
     say = console.print
     if found is None:
         say(
-            f"identical: both logs hold {a.size} entries, root {a.root.hex()}",
+            f"identical: both logs hold {a.size} entries, root {b64(a.root)}",
             highlight=False,
             soft_wrap=True,
         )
@@ -206,8 +211,8 @@ def _print_compared(compared: Compared) -> None:
 
     lines = [
         f"the logs differ first at entry {found.index}: {found.reason}",
-        f"  A: {side(found.a)}   ({a.size} entries, root {a.root.hex()})",
-        f"  B: {side(found.b)}   ({b.size} entries, root {b.root.hex()})",
+        f"  A: {side(found.a)}   ({a.size} entries, root {b64(a.root)})",
+        f"  B: {side(found.b)}   ({b.size} entries, root {b64(b.root)})",
         *(f"  {d.field}: A {d.a!r} ≠ B {d.b!r}" for d in found.fields),
     ]
     for line in lines:

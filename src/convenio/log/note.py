@@ -37,6 +37,7 @@ __all__ = [
     "SignatureError",
     "SignerKey",
     "VerifierKey",
+    "b64",
     "cosign",
     "generate_signer",
     "open_note",
@@ -100,7 +101,8 @@ def _b64decode(text: str, what: str) -> bytes:
         raise InputError(f"{what} is not base64") from None
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Standard base64 text, as signed notes, checkpoints and proofs write bytes."""
     return base64.b64encode(data).decode("ascii")
 
 
@@ -121,7 +123,7 @@ class VerifierKey:
 
     def __str__(self) -> str:
         """The verifier key text, ``name+keyid+base64(0x01 ‖ public key)``."""
-        return f"{self.name}+{self.key_id:08x}+{_b64(bytes([ALG_ED25519]) + self.public_key)}"
+        return f"{self.name}+{self.key_id:08x}+{b64(bytes([ALG_ED25519]) + self.public_key)}"
 
     def verifies(self, message: bytes, signature: bytes) -> bool:
         """Whether ``signature`` (64 bytes, without the key id) is this key's on ``message``."""
@@ -163,7 +165,7 @@ class SignerKey:
     def reveal(self) -> str:
         """The signer key text ``PRIVATE+KEY+name+keyid+base64(0x01 ‖ seed)``: a secret."""
         seed = self._private.private_bytes_raw()
-        encoded = _b64(bytes([ALG_ED25519]) + seed)
+        encoded = b64(bytes([ALG_ED25519]) + seed)
         return f"{_PRIVATE_PREFIX}{self.name}+{self.key_id:08x}+{encoded}"
 
     def signature(self, message: bytes) -> bytes:
@@ -252,7 +254,7 @@ def _check_text(text: str) -> None:
 
 def _signature_line(signer: SignerKey, text: bytes) -> str:
     signed = signer.key_id.to_bytes(4, "big") + signer.signature(text)
-    return f"{_SIG_PREFIX}{signer.name} {_b64(signed)}"
+    return f"{_SIG_PREFIX}{signer.name} {b64(signed)}"
 
 
 def _parse(note: bytes) -> tuple[str, list[_Line]]:

@@ -75,6 +75,7 @@ def account_entry(
     account_id: int,
     opened_at: int,
     name: str,
+    party: str,
     unit: str,
     kind: str,
     floor: int | None,
@@ -89,6 +90,7 @@ def account_entry(
         opened_at,
         {
             "name": name,
+            "party": party,
             "unit": unit,
             "kind": kind,
             "floor": floor,

@@ -5,11 +5,10 @@ they were) — and names the first entry that differs, field by field.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from convenio.log import leaf_hash
+from convenio.log import b64, leaf_hash
 from convenio.log.records import Difference, differences
 from convenio.services.log import origin
 from convenio.services.replica import LogHead
@@ -17,10 +16,6 @@ from convenio.store import UnitOfWork
 from convenio.store.replica_repo import Held, ReplicaRepository
 
 __all__ = ["Compared", "Divergence", "diff"]
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
 
 
 # -- diff ---------------------------------------------------------------------------------
@@ -113,6 +108,6 @@ def _divergence(index: int, x: Held, y: Held) -> Divergence | None:
             *sides,
             f"the records agree, but {' and '.join(edited) or 'each'} logged another entry "
             "here (a record edited after it was logged, or a log rewritten)",
-            [Difference("leaf_hash", _b64(x.leaf), _b64(y.leaf))],
+            [Difference("leaf_hash", b64(x.leaf), b64(y.leaf))],
         )
     return None

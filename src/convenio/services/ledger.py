@@ -38,7 +38,7 @@ from convenio.ledger.parse import (
     parse_json,
 )
 from convenio.ledger.validate import MAX_AMOUNT, first_bound_break
-from convenio.log import Checkpoint
+from convenio.log import Checkpoint, b64
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros, to_micros
 
@@ -580,5 +580,5 @@ def verify(uow: UnitOfWork, expect: Checkpoint | None = None) -> VerifyReport:
     audit = verify_audit(uow)
     log = verify_log(uow, expect)
     return VerifyReport(
-        count, head.seq, head.hash, audit.entries, audit.head_hash, log.size, log.root.hex()
+        count, head.seq, head.hash, audit.entries, audit.head_hash, log.size, b64(log.root)
     )

@@ -9,7 +9,6 @@ today. Whatever differs raises `IntegrityError` (exit 4) naming the first entry.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from convenio.log import (
     Hash,
     Opened,
     VerifierKey,
+    b64,
     check_tree,
     open_note,
     parse_verifier,
@@ -37,6 +37,7 @@ from convenio.log import (
 from convenio.log.records import ACCOUNT, AUDIT, KEY, KINDS, REOPEN, RUN, TERMS, TXN
 from convenio.store import UnitOfWork
 from convenio.store.auth_tables import audit_log
+from convenio.store.financing_repo import ACTIVE
 from convenio.store.financing_tables import settlement_runs, terms_documents
 from convenio.store.log_repo import BLOCK, Span
 from convenio.store.log_tables import checkpoints, log_spans, party_keys
@@ -48,6 +49,7 @@ __all__ = [
     "LogReport",
     "LoggedEntry",
     "StoredCheckpoint",
+    "announced_verifiers",
     "checkpoint",
     "consistency",
     "describe",
@@ -63,11 +65,8 @@ __all__ = [
     "verify_log",
 ]
 
-DEFAULT_ORIGIN = "convenio/ledger"
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
+_CHUNK = 20_000
+"""Entries recomputed at a time when verifying (a span may hold a million)."""
 
 
 @dataclass(frozen=True)
@@ -95,9 +94,9 @@ class InclusionProof:
         return {
             "index": self.index,
             "tree_size": self.tree_size,
-            "leaf_hash": _b64(self.leaf_hash),
-            "root_hash": _b64(self.root_hash),
-            "hashes": [_b64(h) for h in self.hashes],
+            "leaf_hash": b64(self.leaf_hash),
+            "root_hash": b64(self.root_hash),
+            "hashes": [b64(h) for h in self.hashes],
         }
 
 
@@ -116,9 +115,9 @@ class ConsistencyProof:
         return {
             "from_size": self.from_size,
             "to_size": self.to_size,
-            "from_root": _b64(self.from_root),
-            "to_root": _b64(self.to_root),
-            "hashes": [_b64(h) for h in self.hashes],
+            "from_root": b64(self.from_root),
+            "to_root": b64(self.to_root),
+            "hashes": [b64(h) for h in self.hashes],
         }
 
 
@@ -126,12 +125,9 @@ class ConsistencyProof:
 
 
 def origin(uow: UnitOfWork) -> str:
-    """The log's origin line: ``convenio/`` and the agreement id of the first terms loaded
-    (``convenio/ledger`` before any)."""
-    first = uow.connection.execute(
-        select(terms_documents.c.agreement_id).order_by(terms_documents.c.id).limit(1)
-    ).scalar_one_or_none()
-    return DEFAULT_ORIGIN if first is None else f"convenio/{first}"
+    """The log's origin line, fixed when the log was created (``convenio/`` and 16 random
+    hexadecimal digits: unique to this log and its replicas, which take it over)."""
+    return uow.log.origin()
 
 
 def checkpoint(uow: UnitOfWork) -> Checkpoint:
@@ -233,7 +229,7 @@ class LoggedEntry:
     entry: bytes
 
     def as_json(self) -> dict[str, object]:
-        return {"index": self.index, "kind": self.kind, "key": self.key, "entry": _b64(self.entry)}
+        return {"index": self.index, "kind": self.kind, "key": self.key, "entry": b64(self.entry)}
 
 
 MAX_ENTRIES = 10_000
@@ -268,6 +264,11 @@ def entries(uow: UnitOfWork, start: int = 0, limit: int = 1_000) -> list[LoggedE
 # -- the parties' keys and their signed checkpoints -------------------------------------
 
 
+def announced_verifiers(uow: UnitOfWork) -> list[VerifierKey]:
+    """Every verifier key the parties announced, current and retired."""
+    return [v for keys in party_verifiers(uow).values() for v in keys]
+
+
 def party_verifiers(uow: UnitOfWork) -> dict[str, list[VerifierKey]]:
     """Each party's announced verifier keys, oldest first (its current key last)."""
     k = party_keys.c
@@ -297,7 +298,7 @@ def open_checkpoint(note: bytes, verifiers: Iterable[VerifierKey]) -> tuple[Chec
 def store_checkpoint(uow: UnitOfWork, note: bytes) -> StoredCheckpoint:
     """Keep a checkpoint signed by parties whose keys the log announced, once it is shown
     to be of this log (its size held, its root the root of that size). No commit."""
-    known = [v for keys in party_verifiers(uow).values() for v in keys]
+    known = announced_verifiers(uow)
     if not known:
         raise InputError("no party has announced a key in this log: convenio keys generate")
     body, opened = open_checkpoint(note, known)
@@ -335,10 +336,17 @@ def latest_checkpoint(uow: UnitOfWork, signers: int = 1) -> StoredCheckpoint | N
     """The largest checkpoint the store holds signed by at least `signers` keys (the
     latest of them among equal sizes)."""
     c = checkpoints.c
-    for row in uow.connection.execute(select(checkpoints).order_by(c.size.desc(), c.id.desc())):
-        names = tuple(n for n in row.signers.split(",") if n)
-        if len(names) >= signers:
-            return StoredCheckpoint(row.size, bytes.fromhex(row.root), row.note.encode(), names)
+    known = announced_verifiers(uow)
+    rows = uow.connection.execute(select(c.size, c.note).order_by(c.size.desc(), c.id.desc())).all()
+    for size, text in rows:
+        # Counted again from the note itself: a column of names is anyone's to edit.
+        note = text.encode()
+        try:
+            body, opened = open_checkpoint(note, known)
+        except (InputError, IntegrityError):
+            continue
+        if len(set(opened.verified)) >= signers and body.size == size:
+            return StoredCheckpoint(size, body.root_hash, note, tuple(sorted(set(opened.verified))))
     return None
 
 
@@ -346,10 +354,12 @@ def latest_checkpoint(uow: UnitOfWork, signers: int = 1) -> StoredCheckpoint | N
 
 
 class _StoredHashes:
-    """The stored hashes read in order, a row at a time."""
+    """The `total` stored hashes read in order, a row at a time; a row of another length
+    than its place gives (256 hashes, the last row the rest) is refused."""
 
-    def __init__(self, blocks: Iterator[tuple[int, bytes]]) -> None:
+    def __init__(self, blocks: Iterator[tuple[int, bytes]], total: int) -> None:
         self._blocks = blocks
+        self._total = total
         self._next_block = 0
         self._data = b""
         self._base = 0
@@ -359,30 +369,39 @@ class _StoredHashes:
             found = next(self._blocks, None)
             if found is None or found[0] != self._next_block:
                 return None
-            self._base = self._next_block * BLOCK
-            self._data = found[1]
+            block, data = found
+            wanted = min(BLOCK, self._total - block * BLOCK) * HASH_SIZE
+            if len(data) != wanted:
+                raise IntegrityError(
+                    f"the log's row of hashes {block} holds {len(data)} bytes, not {wanted}: "
+                    "the store was altered outside convenio"
+                )
+            self._base = block * BLOCK
+            self._data = data
             self._next_block += 1
         offset = (index - self._base) * HASH_SIZE
         return self._data[offset : offset + HASH_SIZE]
 
     def rest(self, index: int) -> bool:
         """Whether any hash is stored at `index` or after it."""
-        return self.at(index) is not None or next(self._blocks, None) is not None
+        if index < self._base + len(self._data) // HASH_SIZE:
+            return True
+        return next(self._blocks, None) is not None
 
 
 def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
     """Recompute the log from the records; with `expect`, check it against a checkpoint."""
     size, root = uow.log.head()
     if expect is not None:
-        _check_origin(uow, expect)
         if expect.size > size:
             raise IntegrityError(
                 f"the store's log holds {size} entries but the checkpoint covers "
                 f"{expect.size}: entries {size}..{expect.size - 1} were removed (the store "
                 "was truncated, wiped or replaced)"
             )
+        _check_origin(uow, expect)
     frontier = Frontier()
-    stored = _StoredHashes(uow.log.hash_blocks())
+    stored = _StoredHashes(uow.log.hash_blocks(), stored_hash_count(size))
     kinds: dict[str, int] = dict.fromkeys(KINDS, 0)
     root_at_checkpoint = frontier.root() if expect is not None and expect.size == 0 else None
     for span in uow.log.spans():
@@ -392,25 +411,26 @@ def verify_log(uow: UnitOfWork, expect: Checkpoint | None = None) -> LogReport:
                 if span.first > frontier.size
                 else f"the log's entry {span.first} is held twice (spans overlap)"
             )
-        entries = uow.log.entries(span)
-        for offset, entry in enumerate(entries):
-            n = span.first + offset
-            at = stored_hash_count(n)
-            for i, value in enumerate(frontier.append(entry)):
-                if stored.at(at + i) != value:
-                    if i == 0:
+        for start in range(span.first, span.first + span.length, _CHUNK):
+            stop = min(start + _CHUNK, span.first + span.length)
+            entries = uow.log.entries(span, start, stop)
+            for n, entry in enumerate(entries, start):
+                at = stored_hash_count(n)
+                for i, value in enumerate(frontier.append(entry)):
+                    if stored.at(at + i) != value:
+                        if i == 0:
+                            raise IntegrityError(
+                                f"{describe(span, n)} differs from its record: the record was "
+                                "changed, or the log rewritten, after it was logged"
+                            )
                         raise IntegrityError(
-                            f"{describe(span, n)} differs from its record: the record was "
-                            "changed, or the log rewritten, after it was logged"
+                            f"the log's stored hash {at + i} (above {describe(span, n)}) is wrong"
                         )
-                    raise IntegrityError(
-                        f"the log's stored hash {at + i} (above {describe(span, n)}) is wrong"
-                    )
-            if expect is not None and frontier.size == expect.size:
-                root_at_checkpoint = frontier.root()
-        if len(entries) != span.length:
-            n = span.first + len(entries)
-            raise IntegrityError(f"{describe(span, n)}: its record is missing from the store")
+                if expect is not None and frontier.size == expect.size:
+                    root_at_checkpoint = frontier.root()
+            if len(entries) != stop - start:
+                n = start + len(entries)
+                raise IntegrityError(f"{describe(span, n)}: its record is missing from the store")
         kinds[span.kind] = kinds.get(span.kind, 0) + span.length
     if frontier.size != size:
         raise IntegrityError(
@@ -451,7 +471,8 @@ def _check_origin(uow: UnitOfWork, expect: Checkpoint) -> None:
     mine = origin(uow)
     if expect.origin != mine:
         raise IntegrityError(
-            f"the checkpoint is of the log {expect.origin!r}, this store's log is {mine!r}"
+            f"the checkpoint is of the log {expect.origin!r}, this store's log is {mine!r}: "
+            "the store was replaced by another log"
         )
 
 
@@ -475,6 +496,10 @@ def _require_all_logged(uow: UnitOfWork) -> None:
         (
             "reopening of settlement run",
             select(r.id).where(r.reversed_at.is_not(None), texted(REOPEN, r.id)),
+        ),
+        (
+            "status of settlement run",
+            select(r.id).where((r.reversed_at.is_(None)) != (r.status == ACTIVE)),
         ),
         ("audit entry", select(audit_log.c.seq).where(keyed(AUDIT, audit_log.c.seq))),
         ("key of party", select(party_keys.c.party).where(keyed(KEY, party_keys.c.id))),

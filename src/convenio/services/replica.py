@@ -45,6 +45,7 @@ from convenio.log import (
     Hash,
     SignatureError,
     VerifierKey,
+    b64,
     leaf_hash,
     stored_hash_count,
     tree_hash,
@@ -52,14 +53,13 @@ from convenio.log import (
 from convenio.log.records import ACCOUNT, TXN, Entry, differences, read_entry
 from convenio.services.ledger import verify
 from convenio.services.log import (
-    DEFAULT_ORIGIN,
     MAX_ENTRIES,
     LoggedEntry,
+    announced_verifiers,
     entries,
     latest_checkpoint,
     open_checkpoint,
     origin,
-    party_verifiers,
     store_checkpoint,
 )
 from convenio.store import UnitOfWork
@@ -82,10 +82,6 @@ _GROUP = 10_000
 """The most entries written as one batch (one log span)."""
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
 def _name(item: LoggedEntry) -> str:
     return f"entry {item.index} ({item.kind} {item.key})"
 
@@ -103,7 +99,7 @@ class LogHead:
             "convenio_log": EXPORT_VERSION,
             "origin": self.origin,
             "tree_size": self.size,
-            "root_hash": _b64(self.root),
+            "root_hash": b64(self.root),
         }
 
 
@@ -308,9 +304,12 @@ def follow(
     the replica kept — the consistency with that checkpoint; then commit. Anything that
     does not hold raises (`IntegrityError` naming the entry) and nothing is written."""
     head = source.head()
+    uow.auth.lock_audit_head()  # the writers' order: the audit head, the ledger's, the log's
     size = uow.log.lock().size
     mine = origin(uow)
-    if size and mine not in (DEFAULT_ORIGIN, head.origin):
+    if not size:
+        uow.log.adopt_origin(head.origin)
+    elif mine != head.origin:
         raise ConflictError(
             f"this store keeps the log {mine!r}; {source.name} is the log {head.origin!r} "
             "(follow it into another store)"
@@ -398,7 +397,7 @@ def _expected(
 ) -> Checkpoint | None:
     """The checkpoint to check against: `note` opened with `keys` (or the log's announced
     keys), or else the last checkpoint the replica kept, opened again."""
-    announced = [v for found in party_verifiers(uow).values() for v in found]
+    announced = announced_verifiers(uow)
     if note is None:
         kept = latest_checkpoint(uow)
         if kept is None:

@@ -26,8 +26,8 @@ from convenio.ledger import (
     RecordedTransaction,
     Transaction,
 )
-from convenio.log.records import ACCOUNT, TXN, account_entry
-from convenio.store.log_repo import LogRepository
+from convenio.log.records import ACCOUNT, TXN
+from convenio.store.log_repo import LogRepository, Span, runs_of
 from convenio.store.tables import (
     account_days,
     account_years,
@@ -150,22 +150,17 @@ class LedgerRepository:
         self._log_accounts([s.name for s in specs])
 
     def _log_accounts(self, names: Sequence[str]) -> None:
-        """Append the entries of the accounts just opened, one span per run of ids."""
-        a, u = accounts.c, units.c
-        rows = self.conn.execute(
-            select(a.id, a.opened_at, a.name, a.unit, a.kind, a.floor, a.ceiling, u.scale, u.kind)
-            .select_from(accounts.join(units, a.unit == u.code))
-            .where(a.name.in_(names))
-            .order_by(a.id)
-        ).all()
-        runs: list[list[Any]] = []
-        for row in rows:
-            if runs and runs[-1][-1].id + 1 == row.id:
-                runs[-1].append(row)
-            else:
-                runs.append([row])
-        for run in runs:
-            self.log.append(ACCOUNT, [account_entry(*r) for r in run], key_from=run[0].id)
+        """Append the entries of the accounts just opened (as their rows give them back),
+        one span per run of ids."""
+        ids: list[int] = []
+        for start in range(0, len(names), ID_CHUNK):
+            chunk = names[start : start + ID_CHUNK]
+            ids += self.conn.execute(
+                select(accounts.c.id).where(accounts.c.name.in_(chunk))
+            ).scalars()
+        for lo, hi in runs_of(sorted(ids)):
+            span = Span(0, hi - lo + 1, ACCOUNT, lo, None)
+            self.log.append(ACCOUNT, self.log.entries(span), key_from=lo)
 
     # -- the chain head --------------------------------------------------------------
 

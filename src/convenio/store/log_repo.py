@@ -40,7 +40,7 @@ from convenio.store.financing_tables import allocations, settlement_runs, terms_
 from convenio.store.log_tables import BLOCK, log_hashes, log_head, log_spans, party_keys
 from convenio.store.tables import accounts, ledger_head, units
 
-__all__ = ["BLOCK", "LogRepository", "Span", "run_fields"]
+__all__ = ["BLOCK", "LogRepository", "Span", "run_fields", "runs_of"]
 
 _BLOCK_BYTES = BLOCK * HASH_SIZE
 _CHUNK = 5_000
@@ -51,6 +51,7 @@ _HEAD = select(log_head.c.size, log_head.c.root, log_head.c.frontier).where(log_
 _HEAD_LOCKED = _HEAD.with_for_update()
 _QUEUE = select(ledger_head.c.id).where(ledger_head.c.id == 1).with_for_update()
 _ROW = select(log_hashes.c.hashes).where(log_hashes.c.block == bindparam("block"))
+_ORIGIN = select(log_head.c.origin).where(log_head.c.id == 1)
 _ADD_SPAN = insert(log_spans)
 _MOVE_HEAD = (
     update(log_head)
@@ -170,6 +171,22 @@ class LogRepository:
         self._frontier = frontier
         return frontier
 
+    def forget(self) -> None:
+        """Drop what this unit of work knows of the tree (at a commit: the lock is gone,
+        and another writer may append before the next)."""
+        self._frontier = None
+        self._tail = b""
+
+    def origin(self) -> str:
+        """The log's origin line (checkpoints name it), fixed when the log was created."""
+        return str(self.conn.execute(_ORIGIN).scalar_one())
+
+    def adopt_origin(self, origin: str) -> None:
+        """Take another log's origin: only an empty log, about to become its replica."""
+        if self.lock().size:
+            raise IntegrityError("a log that holds entries keeps its origin")
+        self.conn.execute(update(log_head).where(log_head.c.id == 1).values(origin=origin))
+
     # -- appending ---------------------------------------------------------------------
 
     def append(
@@ -238,6 +255,12 @@ class LogRepository:
                 )
             )
             blocks.update((int(b), bytes(h)) for b, h in rows)
+        long = next((b for b, h in blocks.items() if len(h) > _BLOCK_BYTES), None)
+        if long is not None:
+            raise IntegrityError(
+                f"the log's row of hashes {long} holds more than {BLOCK} hashes: the store was "
+                "altered outside convenio; restore it from a backup"
+            )
         found = []
         for index in indexes:
             offset = (index % BLOCK) * HASH_SIZE
@@ -325,6 +348,7 @@ class LogRepository:
 
     def add_key(self, party: str, verifier: str, replaces: str | None, note: str, at: int) -> int:
         """Record a party's announced verifier key and append its entry; its id."""
+        self.lock()
         key_id = 1 + int(
             self.conn.execute(select(func.coalesce(func.max(party_keys.c.id), 0))).scalar_one()
         )
@@ -352,7 +376,7 @@ class LogRepository:
 
     def _backfill_keyed(self, kind: str, key: Any) -> None:
         keys = [int(k) for k in self.conn.execute(select(key).order_by(key)).scalars()]
-        for lo, hi in _runs_of(keys):
+        for lo, hi in runs_of(keys):
             self.append(kind, self.entries(Span(0, hi - lo + 1, kind, lo, None)), key_from=lo)
 
     def _backfill_transactions(self) -> None:
@@ -371,13 +395,16 @@ class LogRepository:
 
     # -- entries recomputed from the rows ----------------------------------------------
 
-    def entries(self, span: Span) -> list[bytes]:
-        """The entries of `span` recomputed from the stored rows, in order; a record whose
-        row is missing is left out (the caller compares counts)."""
+    def entries(self, span: Span, start: int | None = None, stop: int | None = None) -> list[bytes]:
+        """The entries `start` .. `stop`-1 (all by default) of `span` recomputed from the
+        stored rows, in order; a record whose row is missing is left out (the caller
+        compares counts)."""
         if span.key_text is not None:
             return self._text_entries(span.kind, span.key_text)
         assert span.key_from is not None
-        lo, hi = span.key_from, span.key_from + span.length - 1
+        first = span.first if start is None else start
+        end = span.first + span.length if stop is None else stop
+        lo, hi = span.key_from + (first - span.first), span.key_from + (end - span.first) - 1
         if span.kind == TXN:
             from convenio.store.ledger_repo import LedgerRepository
 
@@ -405,7 +432,7 @@ class LogRepository:
         return []
 
 
-def _runs_of(keys: Sequence[int]) -> list[tuple[int, int]]:
+def runs_of(keys: Sequence[int]) -> list[tuple[int, int]]:
     """Sorted keys as (first, last) runs of consecutive values."""
     runs: list[tuple[int, int]] = []
     for key in keys:
@@ -431,15 +458,18 @@ def _allocations(conn: Connection, run_id: str) -> list[tuple[object, ...]]:
 def _account_entries(conn: Connection, lo: int, hi: int) -> list[bytes]:
     a, u = accounts.c, units.c
     rows = conn.execute(
-        select(a.id, a.opened_at, a.name, a.unit, a.kind, a.floor, a.ceiling, u.scale, u.kind)
+        select(accounts, u.scale.label("unit_scale"), u.kind.label("unit_kind"))
         .select_from(accounts.outerjoin(units, a.unit == u.code))
         .where(a.id.between(lo, hi))
         .order_by(a.id)
     )
     return [
-        account_entry(id_, at, name, unit, kind, floor, ceiling, scale, unit_kind)
-        for id_, at, name, unit, kind, floor, ceiling, scale, unit_kind in rows
-    ]
+        account_entry(
+            r.id, r.opened_at, r.name, r.party, r.unit, r.kind, r.floor, r.ceiling,
+            r.unit_scale, r.unit_kind,
+        )
+        for r in rows
+    ]  # fmt: skip
 
 
 def _terms_entries(conn: Connection, lo: int, hi: int) -> list[bytes]:

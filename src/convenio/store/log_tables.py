@@ -3,7 +3,9 @@ parties' signing keys and the checkpoints they signed.
 
 - `log_head` (one row): the tree's size, root hash (hex) and right edge (`frontier`: the
   roots of its complete subtrees, largest first, 32 bytes each — what an append starts
-  from, in the row every writer reads anyway).
+  from, in the row every writer reads anyway) and origin (the log's name in checkpoints,
+  ``convenio/`` and 16 random hexadecimal digits, fixed when the log is created; a
+  replica takes its source's).
 - `log_spans`: which records the entries are. A span is a run of consecutive entries of one
   kind: entries ``first .. first+length-1`` are the records of keys ``key_from ..`` (a
   transaction's position, an account's, terms version's, audit entry's or key's id), or
@@ -46,6 +48,7 @@ log_head = Table(
     Column("size", BigInteger, nullable=False),
     Column("root", String(64), nullable=False),
     Column("frontier", LargeBinary, nullable=False),
+    Column("origin", String(200), nullable=False),
 )
 
 log_spans = Table(

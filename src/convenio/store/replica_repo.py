@@ -31,7 +31,6 @@ from sqlalchemy.engine import Connection
 
 from convenio.ledger import Posting, RecordedTransaction, Transaction
 from convenio.ledger.chain import chain_hash, content_digest
-from convenio.ledger.model import party_of
 from convenio.log import Hash, stored_hash_count
 from convenio.log.records import ACCOUNT, AUDIT, KEY, REOPEN, RUN, TERMS, TXN, Entry
 from convenio.store.auth_repo import AuthRepository
@@ -168,7 +167,7 @@ class ReplicaRepository:
                     {
                         "id": int(e.key),
                         "name": a["name"],
-                        "party": party_of(a["name"]),
+                        "party": a["party"],
                         "unit": unit,
                         "kind": a["kind"],
                         "floor": a["floor"],

@@ -161,6 +161,10 @@ class UnitOfWork:
         """A connection and its transaction; a locked writer's holds the write lock."""
         if not self.locked:
             conn = self.engine.connect()
+            if not self.write and self.engine.dialect.name != "sqlite":
+                # A reader sees one snapshot (SQLite's read transaction already does): a
+                # verification must not see a writer's commit half-way through.
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             return conn, self._begin_on(conn)
         if self.engine.dialect.name != "sqlite":
             conn = self.engine.connect().execution_options(**{WRITE: True})
@@ -241,6 +245,7 @@ class UnitOfWork:
 
     def _commit(self) -> None:
         assert self._tx is not None, "the unit of work is not open"
+        self.log.forget()  # the lock ends here: the next append reads the tree again
         try:
             self._tx.commit()
         except DBAPIError as exc:
@@ -250,6 +255,7 @@ class UnitOfWork:
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
+            self.log.forget()
             self._tx.rollback()
 
     def __exit__(

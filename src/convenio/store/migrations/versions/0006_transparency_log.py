@@ -5,12 +5,17 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06
 
-An existing store's records are logged in a fixed order — accounts, terms versions,
+The backfill uses the entries' encodings as the code defines them: an encoding is
+versioned and never changes for its version (a change is a new version), so what this
+migration writes stays what it wrote. An existing store's records are logged in a fixed
+order — accounts, terms versions,
 transactions, settlement runs, their reopenings, the audit trail — since the order they
 were written in is not known; from here on each record is logged as it is written.
 """
 
 from __future__ import annotations
+
+import secrets
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,12 +29,15 @@ EMPTY_ROOT = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
 
 def upgrade() -> None:
+    # The log's name in its checkpoints: unique, fixed once (a replica takes its source's).
+    origin = f"convenio/{secrets.token_hex(8)}"
     op.create_table(
         "log_head",
         sa.Column("id", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("size", sa.BigInteger(), nullable=False),
         sa.Column("root", sa.String(length=64), nullable=False),
         sa.Column("frontier", sa.LargeBinary(), nullable=False),
+        sa.Column("origin", sa.String(length=200), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_log_head")),
     )
     op.create_table(
@@ -79,8 +87,9 @@ def upgrade() -> None:
             sa.column("size", sa.BigInteger),
             sa.column("root", sa.String),
             sa.column("frontier", sa.LargeBinary),
+            sa.column("origin", sa.String),
         ),
-        [{"id": 1, "size": 0, "root": EMPTY_ROOT, "frontier": b""}],
+        [{"id": 1, "size": 0, "root": EMPTY_ROOT, "frontier": b"", "origin": origin}],
     )
     from convenio.store.log_repo import LogRepository
 
