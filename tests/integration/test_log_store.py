@@ -90,3 +90,34 @@ def test_an_append_refuses_a_log_whose_stored_hashes_were_altered(store: Store) 
                 update(log_head).values(size=size, root=root.hex(), frontier=edge)
             )
             uow.commit()
+
+
+def test_a_reader_sees_one_state_of_the_log_while_a_writer_commits(store: Store) -> None:
+    _fill(store, [3], 1)
+    with store.unit_of_work() as reader:
+        before = reader.log.head()
+        _fill_more(store, 3, 2)
+        assert reader.log.head() == before  # a verification never sees half a write
+        assert [s.first for s in reader.log.spans()] == [0]
+    with store.unit_of_work() as uow:
+        assert uow.log.head()[0] == 5
+
+
+def _fill_more(store: Store, start: int, count: int) -> None:
+    with store.unit_of_work(write=True) as uow:
+        uow.log.append("audit", _entries(start, count), key_from=start + 1)
+        uow.commit()
+
+
+def test_a_row_of_hashes_longer_than_256_is_refused_by_proofs(store: Store) -> None:
+    _fill(store, [300], 1)
+    with store.unit_of_work(write=True) as uow:
+        (row,) = uow.log.read_hashes([0])
+        data = uow.connection.execute(
+            select(log_hashes.c.hashes).where(log_hashes.c.block == 0)
+        ).scalar_one()
+        uow.connection.execute(
+            update(log_hashes).where(log_hashes.c.block == 0).values(hashes=bytes(data) + row)
+        )
+        with pytest.raises(IntegrityError, match="more than 256 hashes"):
+            prove_record(300, 3, uow.log)

@@ -619,7 +619,11 @@ def _account(field: str, value: object) -> Callable[[Connection], None]:
     return edit
 
 
-ACCOUNT_EDITS = {"kind": ("kind", "liability"), "floor": ("floor", None)}
+ACCOUNT_EDITS = {
+    "kind": ("kind", "liability"),
+    "floor": ("floor", None),
+    "party": ("party", "CUB"),  # the account then hides from its own party's lists
+}
 
 
 @pytest.mark.parametrize("change", ACCOUNT_EDITS)
@@ -640,6 +644,19 @@ def test_an_accounts_kind_or_floor_changed_and_the_log_rebuilt(
 
 
 # -- and the ones issue 10 asks us to think of -------------------------------------------
+
+
+def test_a_row_of_hashes_made_longer_is_named(built: Built) -> None:
+    """The last row given one hash more than the log's size gives it: a reader addressing
+    by rows of 256 and one reading in order could be shown two different logs."""
+
+    def edit(conn: Connection) -> None:
+        last = conn.execute(select(func.max(log_hashes.c.block))).scalar_one()
+        row = log_hashes.c.block == last
+        data = bytes(conn.execute(select(log_hashes.c.hashes).where(row)).scalar_one())
+        conn.execute(update(log_hashes).where(row).values(hashes=data + data[-32:]))
+
+    naive(built, edit, r"row of hashes \d+ holds \d+ bytes, not \d+")
 
 
 def _swap(a: str, b: str) -> Callable[[Connection], None]:
