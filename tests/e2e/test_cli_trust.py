@@ -318,6 +318,31 @@ def test_cosign_refuses_what_is_not_this_log_and_signs_nothing(run: Run, data: P
         assert log_svc.latest_checkpoint(uow, signers=2) is None
 
 
+def test_nothing_is_signed_or_vouched_for_over_a_record_edited_behind_the_log(
+    run: Run, data: Path
+) -> None:
+    """The stored hashes untouched, one posting's amount changed with SQL: the log's root
+    is still the checkpoint's, but the records are not the ones it logged. Signing,
+    cosigning and checking each recompute the entries and refuse (the operator could
+    otherwise have a leaf cosigned ahead of its record)."""
+    generate(run, "XAT")
+    generate(run, "XBO")
+    ok(run("checkpoint", "sign", "--party", "XAT", "-o", "cp.note"))
+    before = Path("cp.note").read_bytes()
+    with sqlite3.connect(data / "convenio.db") as db:
+        seq = db.execute("SELECT max(txn_seq) FROM postings").fetchone()[0]
+        db.execute("UPDATE postings SET amount = amount + 1 WHERE txn_seq = ? AND idx = 0", (seq,))
+    for args in (
+        ("checkpoint", "cosign", "cp.note", "--party", "XBO"),
+        ("checkpoint", "check", "cp.note"),
+        ("checkpoint", "sign", "--party", "XAT", "-o", "again.note"),
+    ):
+        message = refused(run(*args), 4)
+        assert "chain broken" in message or "differs from its record" in message, message
+    assert Path("cp.note").read_bytes() == before
+    assert not Path("again.note").exists()
+
+
 def _rows(conn: sqlite3.Connection, table: str) -> list[tuple[object, ...]]:
     return conn.execute(f"SELECT * FROM {table}").fetchall()
 

@@ -81,6 +81,7 @@ def sign_checkpoint(
     (committed): the note, and the checkpoint."""
     signer = signer_of(uow, party, key_file)
     body = checkpoint(uow)
+    _require_of_log(uow, body)  # a party signs a store that verifies, whole
     note = sign(body.format(), [signer])
     store_checkpoint(uow, note)
     uow.commit()
@@ -128,6 +129,7 @@ def sign_statement(
             f"settlement run {run_id} was reopened: sign the statement of the run that replaced it"
         )
     body = checkpoint(uow)
+    _require_of_log(uow, body)
     entry = inclusion_of(uow, RUN, run_id, body.size)
     record = _run_record(uow, entry.index)
     if leaf_hash(record) != entry.leaf_hash:
@@ -233,14 +235,20 @@ def _open(
 
 
 def _require_of_log(uow: UnitOfWork, body: Checkpoint) -> None:
-    """`IntegrityError` unless `body` is a checkpoint of this store's log: a checkpoint
-    the other party signed that this store does not match is the record's fault."""
+    """`IntegrityError` unless `body` is a checkpoint of this store's log and the store
+    verifies against it: every entry recomputed from its record, not only the stored
+    hashes — a party signs or vouches for the records, and a hash the operator slipped
+    into the log ahead of its record must not be signed. A checkpoint the other party
+    signed that this store does not match is the record's fault."""
+    from convenio.services.ledger import verify  # ledger's verify reads this module's kin
+
     problem = not_of_log(uow, body)
     if problem is not None:
         raise IntegrityError(
             f"it {problem}: the store was truncated, replaced or rewritten "
             "(convenio ledger verify --checkpoint FILE names where)"
         )
+    verify(uow, expect=body)
 
 
 def _field(bundle: dict[str, Any], name: str, kind: type) -> Any:
