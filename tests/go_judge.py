@@ -29,6 +29,28 @@ SUMDB = GO_PATH / "src" / "golang.org" / "x" / "mod" / "sumdb"
 
 _INSTALL_HINT = "apt-get install golang-go golang-golang-x-mod-dev (.ci/run does this)"
 
+JSON_LINES_MAIN = """
+func main() {
+	in := bufio.NewScanner(os.Stdin)
+	in.Buffer(make([]byte, 1<<20), 1<<24)
+	out := json.NewEncoder(os.Stdout)
+	for in.Scan() {
+		var r request
+		if err := json.Unmarshal(in.Bytes(), &r); err != nil {
+			panic(err)
+		}
+		if err := out.Encode(handle(r)); err != nil {
+			panic(err)
+		}
+	}
+	if err := in.Err(); err != nil {
+		panic(err)
+	}
+}
+"""
+"""The `main` of a judge that answers one JSON request a line: it needs a `request` type
+and `handle(request)`, and imports bufio, encoding/json and os."""
+
 # Built programs, by digest of their source: each is compiled once per session.
 _built: dict[str, GoProgram] = {}
 

@@ -32,9 +32,10 @@ from convenio.log.note import (
     parse_verifier,
     sign,
 )
-from tests.go_judge import GoProgram, go_program
+from tests.go_judge import JSON_LINES_MAIN, GoProgram, go_program
 
-JUDGE = r"""
+JUDGE = (
+    r"""
 package main
 
 import (
@@ -126,24 +127,9 @@ func handle(r request) answer {
 	return answer{Error: "unknown op " + r.Op}
 }
 
-func main() {
-	in := bufio.NewScanner(os.Stdin)
-	in.Buffer(make([]byte, 1<<20), 1<<24)
-	out := json.NewEncoder(os.Stdout)
-	for in.Scan() {
-		var r request
-		if err := json.Unmarshal(in.Bytes(), &r); err != nil {
-			panic(err)
-		}
-		if err := out.Encode(handle(r)); err != nil {
-			panic(err)
-		}
-	}
-	if err := in.Err(); err != nil {
-		panic(err)
-	}
-}
 """
+    + JSON_LINES_MAIN
+)
 
 ORIGIN = "convenio.example/log"
 VEN = "convenio.example/VEN"

@@ -45,8 +45,9 @@ __all__ = [
 ]
 
 Hash = bytes
-T = TypeVar("T")
 """A SHA-256 digest, 32 bytes: a leaf, an interior node or a tree's root."""
+
+T = TypeVar("T")
 
 HASH_SIZE = 32
 
