@@ -214,9 +214,14 @@ def consistency(uow: UnitOfWork, old: int, new: int | None = None) -> Consistenc
     )
 
 
-def describe(span: Span, index: int) -> str:
+def named(index: int, kind: str, key: int | str) -> str:
     """An entry named for a person: its number, kind and record."""
-    return f"entry {index} ({span.kind} {span.key(index)})"
+    return f"entry {index} ({kind} {key})"
+
+
+def describe(span: Span, index: int) -> str:
+    """Entry `index` of `span`, named (`named`)."""
+    return named(index, span.kind, span.key(index))
 
 
 @dataclass(frozen=True)
@@ -230,6 +235,9 @@ class LoggedEntry:
 
     def as_json(self) -> dict[str, object]:
         return {"index": self.index, "kind": self.kind, "key": self.key, "entry": b64(self.entry)}
+
+    def __str__(self) -> str:
+        return named(self.index, self.kind, self.key)
 
 
 MAX_ENTRIES = 10_000

@@ -82,10 +82,6 @@ _GROUP = 10_000
 """The most entries written as one batch (one log span)."""
 
 
-def _name(item: LoggedEntry) -> str:
-    return f"entry {item.index} ({item.kind} {item.key})"
-
-
 @dataclass(frozen=True)
 class LogHead:
     """A log's origin, size (entries) and root hash: an export's first line."""
@@ -118,14 +114,13 @@ def export(uow: UnitOfWork, start: int = 0) -> tuple[LogHead, Iterator[LoggedEnt
 def _checked_entries(uow: UnitOfWork, start: int, size: int) -> Iterator[LoggedEntry]:
     for at in range(start, size, MAX_ENTRIES):
         page = entries(uow, at, min(MAX_ENTRIES, size - at))
-        stored = uow.log.read_hashes([stored_hash_count(e.index) for e in page])
-        for item, leaf in zip(page, stored, strict=True):
-            if leaf_hash(item.entry) != leaf:
-                raise IntegrityError(
-                    f"{_name(item)} differs from its record: the record was changed after it "
-                    "was logged; run convenio ledger verify"
-                )
-            yield item
+        unlike = _first_unlike_stored(uow, page)
+        if unlike is not None:
+            raise IntegrityError(
+                f"{unlike} differs from its record: the record was changed after it "
+                "was logged; run convenio ledger verify"
+            )
+        yield from page
 
 
 # -- sources ------------------------------------------------------------------------------
@@ -332,7 +327,7 @@ def follow(
             )
         expected = item.index + 1
         if item.index >= head.size:
-            raise IntegrityError(f"{_name(item)} lies past the source's head ({head.size})")
+            raise IntegrityError(f"{item} lies past the source's head ({head.size})")
         if item.index < size:
             overlap.append(item)
             if len(overlap) == PAGE:
@@ -421,15 +416,22 @@ def _keep(uow: UnitOfWork, note: bytes) -> None:
 
 def _compare_held(uow: UnitOfWork, items: Sequence[LoggedEntry]) -> None:
     """The source's entries that the replica already holds must be the replica's."""
+    unlike = _first_unlike_stored(uow, items)
+    if unlike is not None:
+        raise IntegrityError(
+            f"{unlike} of the source is not this replica's entry {unlike.index}: the "
+            "source rewrote its log (or the replica was altered)"
+        )
+
+
+def _first_unlike_stored(uow: UnitOfWork, items: Sequence[LoggedEntry]) -> LoggedEntry | None:
+    """The first of `items` whose leaf hash is not the one this store's log holds there."""
     if not items:
-        return
+        return None
     stored = uow.log.read_hashes([stored_hash_count(i.index) for i in items])
-    for item, leaf in zip(items, stored, strict=True):
-        if leaf_hash(item.entry) != leaf:
-            raise IntegrityError(
-                f"{_name(item)} of the source is not this replica's entry {item.index}: the "
-                "source rewrote its log (or the replica was altered)"
-            )
+    return next(
+        (i for i, leaf in zip(items, stored, strict=True) if leaf_hash(i.entry) != leaf), None
+    )
 
 
 class _Writer:
@@ -445,11 +447,9 @@ class _Writer:
         try:
             entry = read_entry(item.entry)
         except IntegrityError as exc:
-            raise IntegrityError(f"{_name(item)}: {exc}") from None
+            raise IntegrityError(f"{item}: {exc}") from None
         if (entry.kind, entry.key) != (item.kind, item.key):
-            raise IntegrityError(
-                f"{_name(item)}: its bytes are the entry of {entry.kind} {entry.key}"
-            )
+            raise IntegrityError(f"{item}: its bytes are the entry of {entry.kind} {entry.key}")
         keyed = entry.kind in (TXN, ACCOUNT) and isinstance(entry.key, int)
         last = self.batch[-1][1] if self.batch else None
         if last is not None and not (
@@ -474,14 +474,14 @@ class _Writer:
         try:
             span = self.repo.write([(item.entry, entry) for item, entry in batch])
         except RecordError as exc:
-            raise IntegrityError(f"{_name(batch[exc.offset][0])}: {exc}") from None
+            raise IntegrityError(f"{batch[exc.offset][0]}: {exc}") from None
         except KeyError as exc:
-            raise IntegrityError(f"{_name(first)}: its record has no field {exc}") from None
+            raise IntegrityError(f"{first}: its record has no field {exc}") from None
         except (TypeError, ValueError, AttributeError) as exc:
-            raise IntegrityError(f"{_name(first)}: {exc}") from None
+            raise IntegrityError(f"{first}: {exc}") from None
         except (RowConflict, DataError) as exc:
             raise IntegrityError(
-                f"{_name(first)}: the replica cannot write its record ({exc.orig}): this "
+                f"{first}: the replica cannot write its record ({exc.orig}): this "
                 "store holds another, or the entry is not one convenio writes"
             ) from None
         given = self.uow.log.entries(span)
@@ -491,6 +491,6 @@ class _Writer:
                 found = [] if mine is None else differences(item.entry, mine)
                 what = "".join(f"; {d}" for d in found)
                 raise IntegrityError(
-                    f"{_name(item)} as received is not what the replica's record of it gives "
+                    f"{item} as received is not what the replica's record of it gives "
                     f"back (received ≠ replica){what}; nothing was written"
                 )
