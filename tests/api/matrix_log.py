@@ -6,6 +6,8 @@ file signed checkpoints. `prepare(store)` announces a key of each party in the l
 signs the checkpoint of the log as it is then: by Atlántida's key for Atlántida's
 commission, by both parties' for Boreal's. The log only grows, so both stay checkpoints
 of it when their cases run; the latest signed checkpoint is read after they are filed.
+Each commission announces a rotation of its own party's key, signed by the key it
+replaces (the one `prepare` announced, then each rotation's).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ VERIFIERS = frozenset({"commission-XAT", "commission-XBO", "auditor"})
 COMMISSIONS = frozenset({"commission-XAT", "commission-XBO"})
 TEXT = {"Content-Type": "text/plain"}
 _NOTES: dict[str, bytes] = {}
+_CURRENT: dict[str, SignerKey] = {}
+_ORIGIN: dict[str, str] = {}
 
 
 def announce(uow: UnitOfWork, party: str) -> SignerKey:
@@ -35,11 +39,24 @@ def announce(uow: UnitOfWork, party: str) -> SignerKey:
 def prepare(store: Store) -> None:
     with store.unit_of_work(write=True) as uow:
         signers = {party: announce(uow, party) for party in ("XAT", "XBO")}
+        _ORIGIN["log"] = log.origin(uow)
         uow.commit()
+    _CURRENT.update(signers)
     with store.unit_of_work() as uow:
         text = log.checkpoint(uow).format()
     _NOTES["commission-XAT"] = sign(text, [signers["XAT"]])
     _NOTES["commission-XBO"] = sign(text, [signers["XAT"], signers["XBO"]])
+
+
+def _rotation(name: str) -> Request:
+    """A rotation of the key of `name`'s party (XAT's for a name of no party), signed by
+    its current key and the new; a commission's becomes the party's current key."""
+    party = name.removeprefix("commission-") if name in COMMISSIONS else "XAT"
+    old, (new, verifier) = _CURRENT[party], generate_signer(party)
+    text = f"convenio key\n{_ORIGIN['log']}\n{party}\n{verifier}\nreplaces {old.verifier()}\n"
+    if name in COMMISSIONS:
+        _CURRENT[party] = new
+    return Request("/api/v1/log/keys", content=sign(text, [old, new]), headers=TEXT)
 
 
 CASES: list[Case] = [
@@ -77,4 +94,5 @@ CASES: list[Case] = [
         VERIFIERS,
         lambda name: Request("/api/v1/log/proof/consistency", params={"from": "1"}),
     ),
+    Case("POST", "/api/v1/log/keys", COMMISSIONS, _rotation),
 ]

@@ -45,6 +45,23 @@ KeysOpt = Annotated[
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="JSON on stdout")]
+ServerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--server",
+        help="Announce the key in the log of this server (http://…), as the party's "
+        "commission, instead of the local store's",
+    ),
+]
+TokenOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="CONVENIO_TOKEN",
+        show_default=False,
+        help="API token of the party's commission on --server",
+    ),
+]
 
 
 def read_signed(path: Path) -> bytes:
@@ -78,44 +95,78 @@ def _signed_by(names: tuple[str, ...], given: bool) -> str:
 # -- keys -------------------------------------------------------------------------------
 
 
-@keys_app.command("generate")
-def keys_generate(party: PartyOpt, key_file: KeyFileOpt = None) -> None:
-    """Make the party's signing key: the private key goes to its key file (0600), the
-    public key (printed) is announced in the log."""
-    from convenio.services import keys
-
-    with guard():
-        store = open_store()
-        with store.unit_of_work(write=True) as uow:
-            announced = keys.generate_key(uow, party, key_file)
-    console.print(announced.verifier, highlight=False, soft_wrap=True)
+def _said_generated(party: str, verifier: str, path: Path, entry: int, where: str) -> None:
+    console.print(verifier, highlight=False, soft_wrap=True)
     err_console.print(
-        f"{party}'s private key is in {keys.key_file_of(party, key_file)} (0600; keep it "
-        f"there); the public key above is announced at entry {announced.entry}: give it "
-        "to the other party",
+        f"{party}'s private key is in {path} (0600; keep it there); the public key above "
+        f"is announced at entry {entry}{where}: give it to the other party",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _said_rotated(
+    party: str,
+    verifier: str,
+    entry: int,
+    replaces: str | None,
+    files: tuple[Path, Path | None],
+    where: str,
+) -> None:
+    path, retired = files
+    console.print(verifier, highlight=False, soft_wrap=True)
+    err_console.print(
+        f"{party}'s new key is in {path}, announced at entry {entry}{where} "
+        f"(signed by the key it replaces, {replaces}); the old key file is kept as {retired}",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+@keys_app.command("generate")
+def keys_generate(
+    party: PartyOpt, key_file: KeyFileOpt = None, server: ServerOpt = None, token: TokenOpt = None
+) -> None:
+    """Make the party's signing key: the private key goes to its key file (0600), the
+    public key (printed) is announced in the log — of the local store, or with --server
+    of that server, leaving the local store as it is."""
+    from convenio.services import keys
+    from convenio.services.remote import Remote
+
+    with guard():
+        if server is not None:
+            filed = keys.generate_on(Remote(server, token), party, key_file)
+            where = f" of {filed.server}'s log"
+            _said_generated(party, filed.verifier, filed.key_file, filed.entry, where)
+            return
+        with open_store().unit_of_work(write=True) as uow:
+            announced = keys.generate_key(uow, party, key_file)
+    path = keys.key_file_of(party, key_file)
+    _said_generated(party, announced.verifier, path, announced.entry, "")
 
 
 @keys_app.command("rotate")
-def keys_rotate(party: PartyOpt, key_file: KeyFileOpt = None) -> None:
-    """Replace the party's key: a new key, announced by an entry its old key signs; the
-    old key file is kept as FILE.retired-KEYID."""
+def keys_rotate(
+    party: PartyOpt, key_file: KeyFileOpt = None, server: ServerOpt = None, token: TokenOpt = None
+) -> None:
+    """Replace the party's key: a new key, announced by an entry its old key signs (in
+    the local store's log, or with --server in that server's); the old key file is kept
+    as FILE.retired-KEYID."""
     from convenio.services import keys
+    from convenio.services.remote import Remote
 
     with guard():
-        store = open_store()
-        with store.unit_of_work(write=True) as uow:
+        if server is not None:
+            f = keys.rotate_on(Remote(server, token), party, key_file)
+            where = f" of {f.server}'s log"
+            files = (f.key_file, f.retired_file)
+            _said_rotated(party, f.verifier, f.entry, f.replaces, files, where)
+            return
+        with open_store().unit_of_work(write=True) as uow:
             rotated = keys.rotate_key(uow, party, key_file)
-    console.print(rotated.key.verifier, highlight=False, soft_wrap=True)
-    err_console.print(
-        f"{party}'s new key is in {rotated.key_file}, announced at entry "
-        f"{rotated.key.entry} (signed by the key it replaces, {rotated.key.replaces}); the "
-        f"old key file is kept as {rotated.retired_file}",
-        highlight=False,
-        soft_wrap=True,
-    )
+    k = rotated.key
+    files = (rotated.key_file, rotated.retired_file)
+    _said_rotated(party, k.verifier, k.entry, k.replaces, files, "")
 
 
 @keys_app.command("list")

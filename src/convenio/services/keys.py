@@ -1,99 +1,74 @@
-"""Each party's signing key: its file, its announcement in the log, its rotation, and the
-check of every announcement.
+"""Each party's signing key: its file, and its announcement in the log — made here on
+the local store, or sent to the other party's server.
 
 A party's key is an Ed25519 signer (`convenio.log.note`) named by the party's code. Its
 private text goes to one file only (``<data dir>/keys/<PARTY>.key``, or a path given),
 created 0600 and never printed, logged or put in a message; the public half is announced
 in the log by a ``key`` entry whose note is signed by the key itself (a first key) or by
-the key it replaces (a rotation, signed by both). `verify_keys` checks every announcement
-when the log is verified, so a key slipped into the store without the old key's signature
-is found (exit 4). What the keys sign is `convenio.services.signed`.
+the key it replaces (a rotation, signed by both). `generate_key` and `rotate_key` append
+the announcement to the local store's log; `generate_on` and `rotate_on`, to the log of a
+server (``POST /api/v1/log/keys``), writing nothing to the local store: each party keeps
+its key on its own machine, and a replica gets no entry of its own. The announcement's
+text and the rule it must hold to are `convenio.services.announcements`; what the keys
+sign is `convenio.services.signed`.
 """
 
 from __future__ import annotations
 
-import base64
 import os
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
-from convenio.errors import ConflictError, InputError, IntegrityError, NotFoundError
-from convenio.log import (
-    SignerKey,
-    VerifierKey,
-    generate_signer,
-    open_note,
-    parse_signer,
-    parse_verifier,
-    sign,
+from convenio.errors import (
+    AccessError,
+    AuthenticationError,
+    ConflictError,
+    InputError,
+    NotFoundError,
+    StorageError,
 )
-from convenio.log.records import KEY, TERMS
-from convenio.services import catalog
-from convenio.services.log import (
-    DEFAULT_ORIGIN,
-    origin,
-    party_verifiers,
+from convenio.log import SignerKey, VerifierKey, generate_signer, parse_signer, parse_verifier, sign
+from convenio.log.records import KEY
+from convenio.services.announcements import (
+    AnnouncedKey,
+    announcement,
+    append,
+    current_key,
+    require_party,
+    verify_keys,
 )
+from convenio.services.log import origin, party_verifiers
+from convenio.services.remote import Remote
 from convenio.store import UnitOfWork
-from convenio.store.financing_tables import terms_documents
 from convenio.store.log_tables import party_keys
 
 __all__ = [
     "AnnouncedKey",
+    "Filed",
     "Rotated",
     "announce",
     "announcement",
     "generate_key",
+    "generate_on",
     "key_file_of",
     "list_keys",
     "rotate_key",
+    "rotate_on",
     "signer_of",
     "verify_keys",
 ]
 
 KEYS_DIR = "keys"
 """The directory of the parties' key files, in the data directory (mode 0700)."""
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
-def _moment(micros: int) -> str:
-    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros)).isoformat()
-
-
-def _now() -> int:
-    return int(time.time() * 1_000_000)
-
-
-@dataclass(frozen=True)
-class AnnouncedKey:
-    """A verifier key a party announced: the key it replaces, when (µs, UTC), its entry."""
-
-    party: str
-    verifier: str
-    replaces: str | None
-    announced_at: int
-    entry: int
-
-    @property
-    def moment(self) -> str:
-        """When it was announced, ISO 8601 in UTC."""
-        return _moment(self.announced_at)
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "party": self.party,
-            "verifier": self.verifier,
-            "replaces": self.replaces,
-            "announced_at": self.moment,
-            "entry": self.entry,
-        }
+KEYS_ROUTE = "/api/v1/log/keys"
+"""Where a server lists the announced keys (GET) and takes an announcement (POST)."""
+REFUSED = (InputError, ConflictError, AccessError, AuthenticationError)
+"""A server's refusals: the announcement was not appended. Anything else (a timeout, a
+lost connection, a server error) leaves it unknown, so the new key file is kept — deleting
+a key the log did announce would leave the party unable to rotate it."""
 
 
 @dataclass(frozen=True)
@@ -103,6 +78,21 @@ class Rotated:
     key: AnnouncedKey
     key_file: Path
     retired_file: Path
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A key announced on a server (`generate_on`, `rotate_on`): the key, the key it
+    replaces, its entry in the server's log, the key file here and, after a rotation,
+    where the old key file is kept."""
+
+    party: str
+    verifier: str
+    replaces: str | None
+    entry: int
+    server: str
+    key_file: Path
+    retired_file: Path | None = None
 
 
 # -- key files --------------------------------------------------------------------------
@@ -168,26 +158,7 @@ def _read_key(path: Path, party: str) -> SignerKey:
     return signer
 
 
-# -- announcing keys --------------------------------------------------------------------
-
-
-def announcement(
-    origin_line: str, party: str, verifier: VerifierKey, replaces: VerifierKey | None
-) -> str:
-    """The text a key announcement's note signs."""
-    text = f"convenio key\n{origin_line}\n{party}\n{verifier}\n"
-    return text if replaces is None else f"{text}replaces {replaces}\n"
-
-
-def _require_party(uow: UnitOfWork, party: str) -> None:
-    codes = [p.code for p in catalog.parties(uow)]
-    if codes and party not in codes:
-        raise NotFoundError(f"--party: no party {party!r} in the terms (known: {', '.join(codes)})")
-
-
-def _current(uow: UnitOfWork, party: str) -> VerifierKey | None:
-    keys = party_verifiers(uow).get(party)
-    return keys[-1] if keys else None
+# -- announcing keys in the local store --------------------------------------------
 
 
 def announce(uow: UnitOfWork, signer: SignerKey, old: SignerKey | None = None) -> AnnouncedKey:
@@ -197,24 +168,19 @@ def announce(uow: UnitOfWork, signer: SignerKey, old: SignerKey | None = None) -
     replaced = None if old is None else old.verifier()
     signers = [signer] if old is None else [old, signer]
     note = sign(announcement(origin(uow), party, new, replaced), signers)
-    at = _now()
-    replaces = None if replaced is None else str(replaced)
-    key_id = uow.log.add_key(party, str(new), replaces, note.decode(), at)
-    entry = uow.log.locate(KEY, key_id)
-    assert entry is not None
-    return AnnouncedKey(party, str(new), replaces, at, entry)
+    return append(uow, party, str(new), None if replaced is None else str(replaced), note)
 
 
 def generate_key(uow: UnitOfWork, party: str, key_file: Path | None = None) -> AnnouncedKey:
     """A new key for `party` (a party of the terms, when terms are loaded): written to its
     key file, announced in the log, committed. A party holds one key: its next is a
     rotation (`ConflictError` here)."""
-    _require_party(uow, party)
+    require_party(uow, party)
     path = key_file_of(party, key_file)
     rotate = f"convenio keys rotate --party {party}"
     if os.path.lexists(path):
         raise ConflictError(f"the key file {path} already exists: to replace it, {rotate}")
-    if _current(uow, party) is not None:
+    if current_key(uow, party) is not None:
         raise ConflictError(f"{party} has already announced a key in this log: {rotate}")
     signer, _ = generate_signer(party)
     _keys_dir(path)
@@ -271,77 +237,134 @@ def list_keys(uow: UnitOfWork) -> list[AnnouncedKey]:
     return found
 
 
-def _origin_at(uow: UnitOfWork, index: int) -> str:
-    """The log's origin when entry `index` was appended (it names the agreement once the
-    first terms are loaded)."""
-    t = terms_documents.c
-    first = uow.connection.execute(
-        select(t.id, t.agreement_id).order_by(t.id).limit(1)
-    ).one_or_none()
-    if first is None:
-        return DEFAULT_ORIGIN
-    at = uow.log.locate(TERMS, first.id)
-    return f"convenio/{first.agreement_id}" if at is not None and at < index else DEFAULT_ORIGIN
+# -- the current key --------------------------------------------------------------------
 
 
-def verify_keys(uow: UnitOfWork) -> int:
-    """Check every key announcement: a party's first key signed by itself, each later one
-    replacing its current key and signed by it (and by itself), the signed text naming the
-    party and the key. `IntegrityError` naming the entry; the number of keys."""
-    k = party_keys.c
-    rows = uow.connection.execute(
-        select(k.id, k.party, k.verifier, k.replaces, k.note).order_by(k.id)
-    ).all()
-    current: dict[str, VerifierKey] = {}
-    for key_id, party, verifier, replaces, note in rows:
-        index = uow.log.locate(KEY, key_id)
-        where = f"entry {index} (key {key_id}, of {party})"
-        try:
-            new = parse_verifier(verifier)
-            old = None if replaces is None else parse_verifier(replaces)
-        except InputError as exc:
-            raise IntegrityError(f"{where}: {exc}") from None
-        if new.name != party:
-            raise IntegrityError(f"{where}: the key announced is named {new.name}, not {party}")
-        held = current.get(party)
-        if old != held:
-            raise IntegrityError(
-                f"{where}: announces a key for {party} that does not replace its current "
-                f"key {held} with that key's signature: the announcement is forged"
-                if held is not None
-                else f"{where}: replaces a key {party} never announced: the announcement is forged"
-            )
-        for signer in (new,) if old is None else (old, new):
-            try:
-                open_note(note.encode(), [signer])
-            except (InputError, IntegrityError):
-                raise IntegrityError(
-                    f"{where}: the announcement is not signed by {signer}: it is forged"
-                ) from None
-        text = open_note(note.encode(), [new]).text
-        if index is None or text != announcement(_origin_at(uow, index), party, new, old):
-            raise IntegrityError(
-                f"{where}: the announcement's signed text does not name {party} and its "
-                "key: it is forged"
-            )
-        current[party] = new
-    return len(rows)
+def _require_current(
+    signer: SignerKey, announced: list[VerifierKey], path: Path, where: str
+) -> None:
+    """`ConflictError` unless `signer` (read from `path`) is the last key `announced`."""
+    party, mine = signer.name, signer.verifier()
+    if not announced:
+        raise ConflictError(
+            f"{party} has announced no key in {where}: convenio keys generate --party {party}"
+        )
+    if mine != announced[-1]:
+        what = "a retired key" if mine in announced else f"a key {where} never announced"
+        raise ConflictError(
+            f"the key file {path} holds {what} of {party} ({mine}); its current key is "
+            f"{announced[-1]}"
+        )
 
 
 def signer_of(uow: UnitOfWork, party: str, key_file: Path | None) -> SignerKey:
     """The signer in `party`'s key file, once shown to be the party's current key."""
     path = key_file_of(party, key_file)
     signer = _read_key(path, party)
-    mine = signer.verifier()
-    announced = party_verifiers(uow).get(party, [])
-    if not announced:
-        raise ConflictError(
-            f"{party} has announced no key in this log: convenio keys generate --party {party}"
-        )
-    if mine != announced[-1]:
-        what = "a retired key" if mine in announced else "a key this log never announced"
-        raise ConflictError(
-            f"the key file {path} holds {what} of {party} ({mine}); its current key is "
-            f"{announced[-1]}"
-        )
+    _require_current(signer, party_verifiers(uow).get(party, []), path, "this log")
     return signer
+
+
+# -- announcing on a server -------------------------------------------------------------
+
+
+def _server_origin(server: Remote) -> str:
+    found = server.get("/api/v1/log/checkpoint")
+    value = found.get("origin") if isinstance(found, dict) else None
+    if not isinstance(value, str) or not value:
+        raise StorageError(f"{server.url} did not name its log's origin")
+    return value
+
+
+def _server_keys(server: Remote, party: str) -> list[VerifierKey]:
+    """`party`'s keys in the server's log, oldest first."""
+    found = server.get(KEYS_ROUTE)
+    try:
+        return [parse_verifier(k["verifier"]) for k in found if k["party"] == party]
+    except (InputError, KeyError, TypeError):
+        raise StorageError(f"{server.url} did not answer a list of keys") from None
+
+
+def _filed(server: Remote, answer: Any, path: Path, retired: Path | None = None) -> Filed:
+    """What the server answered to an announcement it took."""
+    try:
+        party, verifier, replaces = answer["party"], answer["verifier"], answer["replaces"]
+        entry = int(answer["entry"])
+    except (KeyError, TypeError, ValueError):
+        raise StorageError(
+            f"{server.url} took the announcement but did not answer its entry; the key "
+            f"file {path} is kept"
+        ) from None
+    return Filed(party, verifier, replaces, entry, server.url, path, retired)
+
+
+def generate_on(server: Remote, party: str, key_file: Path | None = None) -> Filed:
+    """A new key for `party`: its file written here, its announcement (signed by itself)
+    sent to `server`, whose log appends it. A refusal leaves no key file behind; an
+    answer that never came (`StorageError`) leaves it, as the log may hold the key."""
+    path = key_file_of(party, key_file)
+    if os.path.lexists(path):
+        raise ConflictError(
+            f"the key file {path} already exists: to replace it, convenio keys rotate "
+            f"--party {party} --server {server.url}"
+        )
+    signer, verifier = generate_signer(party)
+    note = sign(announcement(_server_origin(server), party, verifier, None), [signer])
+    _keys_dir(path)
+    _write_key(path, signer)
+    try:
+        answer = server.post(KEYS_ROUTE, note, "text/plain")
+    except REFUSED:
+        path.unlink(missing_ok=True)
+        raise
+    except StorageError as exc:
+        raise StorageError(
+            f"{exc}; the key file {path} is kept, as the server may have taken the "
+            f"announcement: if its {KEYS_ROUTE} does not list {verifier}, delete the file "
+            "and generate again"
+        ) from None
+    return _filed(server, answer, path)
+
+
+def rotate_on(server: Remote, party: str, key_file: Path | None = None) -> Filed:
+    """Replace `party`'s key on `server`: the key file here must hold the last key the
+    server's log announced for the party; the new key's announcement, signed by both, is
+    sent. Taken, the old file is kept as ``<file>.retired-<key id>`` and the new one takes
+    its place; refused, the old key stays where it was and no new file is left (no answer:
+    both are left, for the server's list of keys to decide)."""
+    path = key_file_of(party, key_file)
+    old = _read_key(path, party)
+    _require_current(old, _server_keys(server, party), path, f"{server.url}'s log")
+    retired = path.with_name(f"{path.name}.retired-{old.key_id:08x}")
+    if os.path.lexists(retired):
+        raise ConflictError(f"{retired} already exists: move it away first")
+    signer, verifier = generate_signer(party)
+    text = announcement(_server_origin(server), party, verifier, old.verifier())
+    note = sign(text, [old, signer])
+    fresh = path.with_name(f".{path.name}.new-{signer.key_id:08x}")
+    _write_key(fresh, signer)
+    try:
+        os.link(path, retired)
+    except OSError as exc:
+        fresh.unlink(missing_ok=True)
+        raise InputError(f"cannot keep the old key file as {retired}: {exc.strerror}") from None
+    try:
+        answer = server.post(KEYS_ROUTE, note, "text/plain")
+    except REFUSED:
+        retired.unlink(missing_ok=True)
+        fresh.unlink(missing_ok=True)
+        raise
+    except StorageError as exc:
+        raise StorageError(
+            f"{exc}; the server may have taken the announcement, so the new key is kept in "
+            f"{fresh}: if its {KEYS_ROUTE} lists {verifier} as {party}'s current key, move "
+            f"{fresh} to {path}; if not, delete {fresh} and {retired}"
+        ) from None
+    try:
+        os.replace(fresh, path)
+    except OSError as exc:
+        raise InputError(
+            f"{server.url} announced the new key, but it cannot take the place of {path} "
+            f"({exc.strerror}): it is in {fresh}; move it there"
+        ) from None
+    return _filed(server, answer, path, retired)

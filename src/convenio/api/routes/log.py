@@ -8,6 +8,9 @@ themselves (every transaction, the audit trail): only the roles that verify the 
 read them. Proofs too: their hashes include leaf hashes, each the digest of one entry,
 against which anyone could test guesses of its content. A party's commission files a
 checkpoint the parties signed; the signatures, not who files it, make it worth keeping.
+A party's commission announces its party's key, made and signed on the party's own
+machine (``convenio keys generate --server``): one party cannot announce or replace the
+other's.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from convenio.auth import Action, Principal
 from convenio.errors import InputError, NotFoundError, Problem
 from convenio.log import SignatureError
 from convenio.log.records import TXN
-from convenio.services import log
+from convenio.services import announcements, log
 from convenio.store import UnitOfWork
 
 __all__ = ["router"]
@@ -102,6 +105,15 @@ class CheckpointStored(BaseModel):
     signers: list[str]
 
 
+def _require_note(content_type: str | None, what: str) -> None:
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if media != _NOTE_TYPE:
+        raise InputError(
+            f"send {what} as {_NOTE_TYPE}, not {media or 'nothing'}",
+            [Problem("not text/plain", field="Content-Type")],
+        )
+
+
 def _kept(uow: UnitOfWork, note: bytes) -> log.StoredCheckpoint:
     """`log.store_checkpoint`, a signature that does not verify the input's fault (422)
     — the service raises it as an `IntegrityError`, which is what `ledger verify` needs."""
@@ -127,12 +139,7 @@ def file_checkpoint(
     generate``), once it is shown to be of this log: its origin, a size the log holds,
     the log's root at that size (else 409). A signature that does not verify, or a note no announced
     key signed: 422. Commissions only."""
-    media = (content_type or "").partition(";")[0].strip().lower()
-    if media != _NOTE_TYPE:
-        raise InputError(
-            f"send the signed checkpoint as {_NOTE_TYPE}, not {media or 'nothing'}",
-            [Problem("not text/plain", field="Content-Type")],
-        )
+    _require_note(content_type, "the signed checkpoint")
 
     def work(uow: UnitOfWork) -> log.StoredCheckpoint:
         kept = _kept(uow, body)
@@ -163,6 +170,63 @@ def keys(uow: Reader, who: CanReadPublic) -> list[KeyRead]:
         for party, verifiers in sorted(log.party_verifiers(uow).items())
         for verifier in verifiers
     ]
+
+
+class KeyAnnounced(BaseModel):
+    """A key announced: its party, the verifier key, the key it replaces (null for a
+    party's first key) and its entry in the log."""
+
+    party: str
+    verifier: str
+    replaces: str | None
+    entry: int
+
+
+@router.post(
+    "/keys",
+    status_code=201,
+    response_model=KeyAnnounced,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            **_NOTE,
+            "description": "A key announcement as `convenio keys generate --server` signs "
+            "it: the text `convenio key`, the log's origin, the party, its verifier key "
+            "(and `replaces <key>` for a rotation), signed by the key itself (and by the "
+            "key it replaces)",
+        }
+    },
+)
+def announce_key(
+    who: CanFileCheckpoint,
+    write: WriteDep,
+    body: RawBody,
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """Append a party's key announcement to the log, made on the party's own machine:
+    ``convenio keys generate --server URL`` (a first key, signed by itself) or ``convenio
+    keys rotate --server URL`` (signed by the current key and the new). A commission of
+    that party only (403 otherwise); an ill-formed or forged note, or a party not of the
+    agreement: 422; a second first key, or a rotation of a key that is not the current
+    one: 409."""
+    _require_note(content_type, "the key announcement")
+
+    def work(uow: UnitOfWork) -> announcements.AnnouncedKey:
+        announced = announcements.receive_announcement(uow, who, body)
+        uow.commit()  # held: the key commits with its audit entry
+        return announced
+
+    return write.run(
+        who,
+        work,
+        lambda r: KeyAnnounced(
+            party=r.party, verifier=r.verifier, replaces=r.replaces, entry=r.entry
+        ),
+        lambda r: (
+            f"key of {r.party} announced at entry {r.entry}"
+            + ("" if r.replaces is None else f", replacing {r.replaces}")
+        ),
+    )
 
 
 # -- entries -----------------------------------------------------------------------------
