@@ -7,7 +7,6 @@ renders. A private key is written to its key file only; no command prints one.
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -77,10 +76,6 @@ def _write(path: Path, content: bytes, option: str) -> None:
 
     with atomic_output(path, option) as out:
         out.write(content.decode())
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
 
 
 def _what(checked: Checked) -> str:
@@ -193,12 +188,13 @@ def keys_list(as_json: JsonOpt = False) -> None:
 @checkpoint_app.command("show")
 def checkpoint_show(as_json: JsonOpt = False) -> None:
     """Print the checkpoint of the log as it is (unsigned): origin, size, base64 root."""
+    from convenio.log import b64
     from convenio.services import log
 
     with guard(), open_store().unit_of_work() as uow:
         body = log.checkpoint(uow)
     if as_json:
-        print_json({"origin": body.origin, "size": body.size, "root_hash": _b64(body.root_hash)})
+        print_json({"origin": body.origin, "size": body.size, "root_hash": b64(body.root_hash)})
     else:
         console.print(body.format(), end="", highlight=False, markup=False, soft_wrap=True)
 
@@ -327,6 +323,7 @@ def proof_inclusion(
     as_json: JsonOpt = False,
 ) -> None:
     """Prove that a transaction (or entry N) is in the log: RFC 6962's audit path."""
+    from convenio.log import b64
     from convenio.log.records import TXN
     from convenio.services import log
 
@@ -345,10 +342,10 @@ def proof_inclusion(
     what = "" if txn_id is None else f" (transaction {txn_id})"
     lines = [
         f"entry {proof.index}{what} is in the tree of {proof.tree_size} entries",
-        f"leaf hash  {_b64(proof.leaf_hash)}",
-        f"root hash  {_b64(proof.root_hash)}",
+        f"leaf hash  {b64(proof.leaf_hash)}",
+        f"root hash  {b64(proof.root_hash)}",
         f"path       {len(proof.hashes)} hash(es), leaf side first",
-        *(f"  {_b64(h)}" for h in proof.hashes),
+        *(f"  {b64(h)}" for h in proof.hashes),
     ]
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)
 
@@ -360,6 +357,7 @@ def proof_consistency(
     as_json: JsonOpt = False,
 ) -> None:
     """Prove that the log of --from entries is a prefix of the log of --to entries."""
+    from convenio.log import b64
     from convenio.services import log
 
     with guard(), open_store().unit_of_work() as uow:
@@ -369,9 +367,9 @@ def proof_consistency(
         return
     lines = [
         f"the tree of {proof.from_size} entries is a prefix of the tree of {proof.to_size}",
-        f"root at {proof.from_size}  {_b64(proof.from_root)}",
-        f"root at {proof.to_size}  {_b64(proof.to_root)}",
+        f"root at {proof.from_size}  {b64(proof.from_root)}",
+        f"root at {proof.to_size}  {b64(proof.to_root)}",
         f"proof  {len(proof.hashes)} hash(es)",
-        *(f"  {_b64(h)}" for h in proof.hashes),
+        *(f"  {b64(h)}" for h in proof.hashes),
     ]
     console.print("\n".join(lines), highlight=False, markup=False, soft_wrap=True)

@@ -28,6 +28,7 @@ from convenio.log import (
     Checkpoint,
     ProofError,
     SignatureError,
+    b64,
     check_record,
     cosign,
     leaf_hash,
@@ -67,10 +68,6 @@ __all__ = [
 ]
 
 
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
-
-
 # -- signing ----------------------------------------------------------------------------
 
 
@@ -102,10 +99,10 @@ def _statement_text(
 ) -> str:
     return (
         f"convenio statement\n{body.origin}\nrun {run_id}\n"
-        f"entry {entry.index} {_b64(entry.leaf_hash)}\n"
-        f"statement sha256 {_b64(_canonical_digest(statement))}\n"
-        f"allocations sha256 {_b64(allocations_digest(traced))}\n"
-        f"checkpoint {body.size} {_b64(body.root_hash)}\n"
+        f"entry {entry.index} {b64(entry.leaf_hash)}\n"
+        f"statement sha256 {b64(_canonical_digest(statement))}\n"
+        f"allocations sha256 {b64(allocations_digest(traced))}\n"
+        f"checkpoint {body.size} {b64(body.root_hash)}\n"
     )
 
 
@@ -145,7 +142,7 @@ def sign_statement(
         "statement": statement,
         "run": run_id,
         "entry": entry.as_json(),
-        "run_entry": _b64(record),
+        "run_entry": b64(record),
         "transactions": [
             {"id": txn, "proof": proofs.of(txn)} for txn in json.loads(row.transactions)
         ],

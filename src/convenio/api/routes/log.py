@@ -15,7 +15,6 @@ other's.
 
 from __future__ import annotations
 
-import base64
 from typing import Annotated, Final
 
 from fastapi import APIRouter, Depends, Header, Query
@@ -28,7 +27,7 @@ from convenio.api.problems import PROBLEMS
 from convenio.api.writes import WriteDep
 from convenio.auth import Action, Principal
 from convenio.errors import InputError, NotFoundError, Problem
-from convenio.log import SignatureError
+from convenio.log import SignatureError, b64
 from convenio.log.records import TXN
 from convenio.services import announcements, log
 from convenio.store import UnitOfWork
@@ -46,10 +45,6 @@ _NOTE: Final = {
     "description": "A C2SP signed note: the checkpoint's text, a blank line, one "
     "`— <name> <base64 signature>` line per signature",
 }
-
-
-def _b64(value: bytes) -> str:
-    return base64.b64encode(value).decode("ascii")
 
 
 # -- checkpoints -----------------------------------------------------------------------
@@ -70,7 +65,7 @@ def checkpoint(uow: Reader, who: CanReadPublic) -> CheckpointRead:
     """The checkpoint of the log as stored now, unsigned: ``convenio checkpoint show``."""
     head = log.checkpoint(uow)
     return CheckpointRead(
-        origin=head.origin, size=head.size, root_hash=_b64(head.root_hash), text=head.format()
+        origin=head.origin, size=head.size, root_hash=b64(head.root_hash), text=head.format()
     )
 
 
@@ -149,7 +144,7 @@ def file_checkpoint(
     return write.run(
         who,
         work,
-        lambda r: CheckpointStored(size=r.size, root_hash=_b64(r.root), signers=list(r.signers)),
+        lambda r: CheckpointStored(size=r.size, root_hash=b64(r.root), signers=list(r.signers)),
         lambda r: f"checkpoint of {r.size} entries signed by {', '.join(r.signers)}",
     )
 
@@ -264,7 +259,7 @@ def entries(
     return Entries(
         tree_size=size,
         entries=[
-            EntryRead(index=e.index, kind=e.kind, key=e.key, entry=_b64(e.entry)) for e in found
+            EntryRead(index=e.index, kind=e.kind, key=e.key, entry=b64(e.entry)) for e in found
         ],
     )
 
