@@ -157,7 +157,7 @@ def test_what_follow_and_diff_refuse_is_said_without_a_traceback(
     for args, code, said in [
         (("follow", "notes.txt"), 2, "notes.txt is not an export of convenio log export"),
         (("follow", "missing.jsonl"), 2, "missing.jsonl: cannot read it"),
-        (("follow", "http://127.0.0.1:9/"), 5, "cannot read http://127.0.0.1:9/api/v1/log/"),
+        (("follow", "http://127.0.0.1:9/"), 5, "cannot reach http://127.0.0.1:9/api/v1/log/"),
         (("diff", "nowhere", "data"), 2, "STORE_A nowhere: no store there"),
         (("log", "export", "-o", "x.jsonl", "--from", "5"), 2, "--from 5: the log holds only 0"),
         (("diff", "data", "sqlite:///nowhere.db"), 2, "STORE_B sqlite:///nowhere.db: no store"),
@@ -182,7 +182,8 @@ def test_follow_reads_a_live_server_with_the_token_given_or_from_the_environment
             head = client.get("/api/v1/log/checkpoint").json()
         refused = run("follow", live.url)
         assert refused.exit_code == 2, refused.output
-        assert "answered HTTP 401: give a token" in one_line(refused.stderr)
+        assert "answered HTTP 401 (sign in" in one_line(refused.stderr)
+        assert "give a token (--token or CONVENIO_TOKEN)" in one_line(refused.stderr)
         done = json.loads(ok(run("follow", live.url, "--token", live.people["auditor"], "--json")))
         assert (done["added"], done["size"]) == (head["size"], head["size"])
         assert done["root"] == head["root_hash"]
@@ -190,7 +191,7 @@ def test_follow_reads_a_live_server_with_the_token_given_or_from_the_environment
         monkeypatch.setenv("CONVENIO_TOKEN", live.people["treasury-XAT"])
         denied = run("follow", live.url)  # a treasury does not verify the record
         assert denied.exit_code == 6, denied.output
-        assert "answered HTTP 403" in one_line(denied.stderr)
+        assert "refused it: treasury-xat (treasury) may not verify" in one_line(denied.stderr)
         monkeypatch.setenv("CONVENIO_TOKEN", live.people["commission-XBO"])
         said = one_line(ok(run("follow", live.url)))
         assert said.startswith(f"followed {live.url}: {head['size']} new entries")

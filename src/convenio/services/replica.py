@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import http.client
 import json
 import urllib.error
 import urllib.parse
@@ -33,12 +32,9 @@ from sqlalchemy.exc import DataError
 from sqlalchemy.exc import IntegrityError as RowConflict
 
 from convenio.errors import (
-    AccessError,
-    AuthenticationError,
     ConflictError,
     InputError,
     IntegrityError,
-    StorageError,
 )
 from convenio.log import (
     Checkpoint,
@@ -62,6 +58,7 @@ from convenio.services.log import (
     origin,
     store_checkpoint,
 )
+from convenio.services.remote import Remote
 from convenio.store import UnitOfWork
 from convenio.store.log_tables import checkpoints
 from convenio.store.replica_repo import RecordError, ReplicaRepository
@@ -190,17 +187,6 @@ class ExportFile:
             yield _logged(value, where)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A redirect is answered as an error: urllib would send the token to wherever the
-    server points."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_OPENER = urllib.request.build_opener(_NoRedirect)
-
-
 class Server:
     """A convenio server's log: ``GET /api/v1/log/checkpoint`` and ``…/entries``."""
 
@@ -208,33 +194,12 @@ class Server:
 
     def __init__(self, url: str, token: str | None) -> None:
         self.name = url.rstrip("/")
-        self._headers = {"Accept": "application/json"}
-        if token:
-            self._headers["Authorization"] = f"Bearer {token}"
+        self._remote = Remote(url, token, "SOURCE")
         self._head: LogHead | None = None
 
     def _get(self, path: str, **query: int) -> Any:
-        url = f"{self.name}/api/v1/log/{path}"
-        if query:
-            url += "?" + urllib.parse.urlencode(query)
-        request = urllib.request.Request(url, headers=self._headers)
-        try:
-            with _OPENER.open(request, timeout=120) as answer:
-                return json.load(answer)
-        except urllib.error.HTTPError as exc:
-            said = f"{url} answered HTTP {exc.code}"
-            if exc.code == 401:
-                raise AuthenticationError(
-                    f"{said}: give a token (--token or CONVENIO_TOKEN)"
-                ) from None
-            if exc.code == 403:
-                raise AccessError(f"{said}: this token may not read the log's entries") from None
-            raise StorageError(said) from None
-        except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise StorageError(f"cannot read {url}: {reason}") from None
-        except ValueError:
-            raise StorageError(f"{url} did not answer JSON") from None
+        suffix = "?" + urllib.parse.urlencode(query) if query else ""
+        return self._remote.get(f"/api/v1/log/{path}{suffix}")
 
     def head(self) -> LogHead:
         if self._head is None:
