@@ -130,20 +130,28 @@ def _pg_schema(pg_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def live_server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    """A live server per test module, on SQLite and on PostgreSQL."""
-    tmp = tmp_path_factory.mktemp(f"live-{request.param}")
-    if request.param == "sqlite":
-        with serving(f"sqlite:///{tmp / 'convenio.db'}", tmp) as server:
-            yield server
+@contextmanager
+def backend_url(backend: str, tmp: Path) -> Iterator[str]:
+    """The URL of an empty store on `backend` for a module's fixture: a SQLite file in
+    `tmp`, or a fresh PostgreSQL schema dropped afterwards (without a server the test is
+    skipped — failed under ``CI=true``)."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp / 'convenio.db'}"
         return
     from tests.conftest import _PG_REASON, _PG_URL
 
     if _PG_URL is None:
         skip_unless_ci(f"PostgreSQL is not reachable ({_PG_REASON}); start it to run this test")
     assert _PG_URL is not None
-    with _pg_schema(_PG_URL) as url, serving(url, tmp) as server:
+    with _pg_schema(_PG_URL) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A live server per test module, on SQLite and on PostgreSQL."""
+    tmp = tmp_path_factory.mktemp(f"live-{request.param}")
+    with backend_url(request.param, tmp) as url, serving(url, tmp) as server:
         yield server

@@ -35,8 +35,7 @@ from convenio.store import Store
 from convenio.store.auth_tables import audit_log
 from convenio.store.log_tables import party_keys
 from tests.api.conftest import bearer, prepare
-from tests.api.live import _pg_schema
-from tests.conftest import skip_unless_ci
+from tests.api.live import backend_url
 
 KEYS = "/api/v1/log/keys"
 TEXT = {"Content-Type": "text/plain"}
@@ -104,15 +103,7 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp(f"keys-{request.param}")
-    if request.param == "sqlite":
-        yield from _serve(f"sqlite:///{tmp / 'convenio.db'}", tmp)
-        return
-    from tests.conftest import _PG_REASON, _PG_URL
-
-    if _PG_URL is None:
-        skip_unless_ci(f"PostgreSQL is not reachable ({_PG_REASON}); start it to run this test")
-    assert _PG_URL is not None
-    with _pg_schema(_PG_URL) as url:
+    with backend_url(request.param, tmp) as url:
         yield from _serve(url, tmp)
 
 

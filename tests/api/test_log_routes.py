@@ -44,9 +44,8 @@ from convenio.settings import Settings
 from convenio.store import Store
 from convenio.store.log_tables import checkpoints
 from tests.api.conftest import EXAMPLES, bearer, prepare
-from tests.api.live import _pg_schema
+from tests.api.live import backend_url
 from tests.api.matrix_log import announce
-from tests.conftest import skip_unless_ci
 
 API = "/api/v1/log"
 TEXT = {"Content-Type": "text/plain"}
@@ -113,15 +112,7 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp(f"log-{request.param}")
-    if request.param == "sqlite":
-        yield from _serve(f"sqlite:///{tmp / 'convenio.db'}", tmp)
-        return
-    from tests.conftest import _PG_REASON, _PG_URL
-
-    if _PG_URL is None:
-        skip_unless_ci(f"PostgreSQL is not reachable ({_PG_REASON}); start it to run this test")
-    assert _PG_URL is not None
-    with _pg_schema(_PG_URL) as url:
+    with backend_url(request.param, tmp) as url:
         yield from _serve(url, tmp)
 
 
