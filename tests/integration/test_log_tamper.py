@@ -115,9 +115,9 @@ RUN_1 = "2011Q4:VEN.PDVSA:CUB.BNC:1"
 RUN_2 = "2011Q4:VEN.PDVSA:CUB.BNC:2"
 
 
-def journal(first: int, count: int) -> str:
+def journal(first: int, count: int, words: str = "freight") -> str:
     """`count` freight payments of Boreal's central bank, ids ``f{first}`` on (the first
-    journal opens the bank's cash)."""
+    journal opens the bank's cash), described as `words` and their number."""
     lines = ["txn_id,date,account,amount,unit,description\n"]
     if first == 0:
         lines.append(f"open,2012-01-01,{BANK},1000000.00,USD,opening cash\n")
@@ -125,8 +125,8 @@ def journal(first: int, count: int) -> str:
     for n in range(first, first + count):
         day = date(2012, 1 + n // 27, 2 + n % 27).isoformat()
         amount = f"{100 + n}.{n % 100:02d}"
-        lines.append(f"f{n},{day},{FREIGHT},{amount},USD,freight {n}\n")
-        lines.append(f"f{n},{day},{BANK},-{amount},USD,freight {n}\n")
+        lines.append(f"f{n},{day},{FREIGHT},{amount},USD,{words} {n}\n")
+        lines.append(f"f{n},{day},{BANK},-{amount},USD,{words} {n}\n")
     return "".join(lines)
 
 

@@ -21,7 +21,6 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,6 +38,7 @@ from convenio.store import Store, UnitOfWork
 from convenio.store.financing_tables import allocations, claims, settlement_runs
 from convenio.store.log_tables import party_keys
 from convenio.store.tables import accounts, transactions
+from tests.integration.test_log_tamper import FREIGHT, journal
 from tests.terms_fixtures import LENDING_TEXT
 
 FILES = {
@@ -66,20 +66,6 @@ FILES = {
         "bnc-late,2011-12-15,VEN.PDVSA,CUB.BNC,50000000.00,USD\n"
     ),
 }
-BANK, FREIGHT = "XBO/reserves/central-bank", "XBO/expense/freight"
-
-
-def journal(first: int, count: int, words: str = "freight") -> str:
-    lines = ["txn_id,date,account,amount,unit,description\n"]
-    if first == 0:
-        lines.append(f"open,2012-01-01,{BANK},1000000.00,USD,opening cash\n")
-        lines.append("open,2012-01-01,XBO/equity/opening,-1000000.00,USD,opening cash\n")
-    for n in range(first, first + count):
-        day = date(2012, 1 + n // 27, 2 + n % 27).isoformat()
-        amount = f"{100 + n}.{n % 100:02d}"
-        lines.append(f"f{n},{day},{FREIGHT},{amount},USD,{words} {n}\n")
-        lines.append(f"f{n},{day},{BANK},-{amount},USD,{words} {n}\n")
-    return "".join(lines)
 
 
 def announce(uow: UnitOfWork, signer: SignerKey) -> None:
