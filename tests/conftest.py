@@ -15,7 +15,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
+from typer.testing import CliRunner
 
+from convenio.cli.main import app
+from convenio.settings import get_settings
 from convenio.store import Store
 
 PG_CANDIDATES = (
@@ -95,3 +98,36 @@ def store(store_url: str) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+# -- the demo store, built once per session ------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data directory of a store `convenio demo` has filled, built once per session."""
+    data = tmp_path_factory.mktemp("docs-demo") / "data"
+    with ConvenioEnv(data, data.parent):
+        result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    return data
+
+
+class ConvenioEnv:
+    """`CONVENIO_DATA_DIR` at `data`, the embedded store, `cwd` the working directory."""
+
+    def __init__(self, data: Path, cwd: Path) -> None:
+        self.patch = pytest.MonkeyPatch()
+        self.data, self.cwd = data, cwd
+
+    def __enter__(self) -> None:
+        self.patch.setenv("CONVENIO_DATA_DIR", str(self.data))
+        self.patch.setenv("CONVENIO_DATABASE_URL", "")
+        self.patch.delenv("CONVENIO_SECRET_KEY", raising=False)
+        self.patch.setenv("COLUMNS", "1000")
+        self.patch.chdir(self.cwd)
+        get_settings.cache_clear()
+
+    def __exit__(self, *exc: object) -> None:
+        self.patch.undo()
+        get_settings.cache_clear()

@@ -31,7 +31,7 @@ from convenio.store import Store
 from tests.api.conftest import bearer, prepare
 from tests.conftest import skip_unless_ci
 
-__all__ = ["LiveServer", "live_server", "serving"]
+__all__ = ["LiveServer", "live_server", "serve", "serving"]
 
 STARTUP_LIMIT = 60.0  # seconds; the server answers in 2–5 s on a busy 2-core machine
 CONVENIO = Path(sys.executable).with_name("convenio")  # the installed command
@@ -87,6 +87,14 @@ def serving(store_url: str, tmp: Path) -> Iterator[LiveServer]:
         people = prepare(store, tmp)
     finally:
         store.close()
+    with serve(store_url, tmp, people) as server:
+        yield server
+
+
+@contextmanager
+def serve(store_url: str, tmp: Path, people: dict[str, str]) -> Iterator[LiveServer]:
+    """``convenio serve`` on a free loopback port over the store at `store_url` as it
+    is; stopped with SIGINT at the end, which must end it cleanly (exit 0)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp / f"serve-{port}.log"

@@ -40,7 +40,7 @@ import typer
 from typer.testing import CliRunner
 
 from convenio.cli.main import app
-from convenio.settings import get_settings
+from tests.conftest import ConvenioEnv
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "src" / "convenio" / "examples"
@@ -156,36 +156,6 @@ def test_inline_references_name_real_commands_and_options(path: Path) -> None:
 
 
 # -- running the fenced commands -------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The data directory of a store `convenio demo` has filled, built once per session."""
-    data = tmp_path_factory.mktemp("docs-demo") / "data"
-    with ConvenioEnv(data, data.parent):
-        result = CliRunner().invoke(app, ["demo"])
-    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
-    return data
-
-
-class ConvenioEnv:
-    """`CONVENIO_DATA_DIR` at `data`, the embedded store, `cwd` the working directory."""
-
-    def __init__(self, data: Path, cwd: Path) -> None:
-        self.patch = pytest.MonkeyPatch()
-        self.data, self.cwd = data, cwd
-
-    def __enter__(self) -> None:
-        self.patch.setenv("CONVENIO_DATA_DIR", str(self.data))
-        self.patch.setenv("CONVENIO_DATABASE_URL", "")
-        self.patch.delenv("CONVENIO_SECRET_KEY", raising=False)
-        self.patch.setenv("COLUMNS", "1000")
-        self.patch.chdir(self.cwd)
-        get_settings.cache_clear()
-
-    def __exit__(self, *exc: object) -> None:
-        self.patch.undo()
-        get_settings.cache_clear()
 
 
 def _runnable_docs() -> list[Path]:

@@ -21,6 +21,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from convenio import web
 from convenio.api import problems
 from convenio.api.jobs import JobRunner
 from convenio.api.middleware import Guard, LoginThrottle
@@ -67,6 +68,7 @@ def create_app(store: Store | None = None, settings: Settings | None = None) -> 
     for router in ROUTERS:
         app.include_router(router)
     _docs(app)
+    web.install(app)
     _optional_credentials(app)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -119,13 +119,36 @@ class Write:
                 uow.rollback()
                 return Response(content, status, media_type="application/json")
             keep = content if kept is None else kept(result).model_dump_json().encode()
-            first, last = access.recorded_since(uow, before)
-            access.record(
-                uow, who, self.method, self.route, self.key, self.body_digest, status,
-                keep, first, last, summary(result),
-            )  # fmt: skip
-            uow.release()
+            self._audit(uow, who, before, status, keep, summary(result))
         return Response(content, status, media_type="application/json")
+
+    def apply(
+        self, who: Principal, work: Callable[[UnitOfWork], T], summary: Callable[[T], str]
+    ) -> T:
+        """Run `work` as `run` does — one held unit of work, serialised, audited — for a
+        web form, which has no idempotency key and no JSON answer: the trail keeps the
+        summary as the answer. Returns `work`'s result."""
+        with self.store.unit_of_work(write=True, hold_commits=True) as uow:
+            uow.auth.lock_audit_head()
+            before = uow.ledger.head().seq
+            result = work(uow)
+            if not uow.committed:
+                uow.rollback()
+                return result
+            said = summary(result)
+            self._audit(uow, who, before, 200, said.encode(), said)
+        return result
+
+    def _audit(
+        self, uow: UnitOfWork, who: Principal, before: int, status: int, answer: bytes, said: str
+    ) -> None:
+        """Append the audit entry of this write and commit it with the write."""
+        first, last = access.recorded_since(uow, before)
+        access.record(
+            uow, who, self.method, self.route, self.key, self.body_digest, status,
+            answer, first, last, said,
+        )  # fmt: skip
+        uow.release()
 
     def submit(self, who: Principal, jobs: JobRunner, kind: str, work: JobWork) -> Response:
         """Queue `work` as a job: 202 with the job (its ``location`` to poll), the job's
