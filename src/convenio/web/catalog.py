@@ -64,7 +64,7 @@ def template_catalogues() -> dict[str, Catalog]:
         ):
             where = [(str(path.relative_to(WEB)), line)]
             catalogue.add(message, None, where, auto_comments=comments, context=context)
-    return catalogues
+    return {domain: found for domain, found in catalogues.items() if len(found)}
 
 
 def _po_path(language: str, domain: str) -> Path:
