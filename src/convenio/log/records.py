@@ -7,9 +7,13 @@ is recomputed from its stored row on every verification, so any edit of a row sh
 - ``txn``: a recorded transaction, ``convenio.ledger.canonical_bytes`` (position, recorded-at
   time and content — the bytes its hash-chain link covers);
 - ``audit``: an entry of the API's audit trail, ``AuditEntry.encode``;
-- ``account``, ``terms``, ``run``, ``reopen``, ``key``: a header line
+- ``account``, ``terms``, ``run``, ``reopen``, ``key``, ``signoff``: a header line
   ``["convenio.KIND/1",KEY,MICROS]`` (the record's key and the time it was written, in
   microseconds since the epoch, UTC), a newline, and the record as compact JSON.
+
+A ``signoff`` is a commission user's approval of a settlement run's statement: the run, the
+signing party, the login and the SHA-256 of the statement's bytes as the run's entry holds
+them (`statement_bytes`).
 
 `read_entry` parses any of them back into its kind, key and fields (for replicas and for
 naming what differs between two logs).
@@ -31,6 +35,7 @@ __all__ = [
     "KINDS",
     "REOPEN",
     "RUN",
+    "SIGNOFF",
     "TERMS",
     "TXN",
     "Difference",
@@ -41,6 +46,8 @@ __all__ = [
     "read_entry",
     "reopen_entry",
     "run_entry",
+    "signoff_entry",
+    "statement_bytes",
     "terms_entry",
 ]
 
@@ -51,7 +58,8 @@ RUN: Final = "run"
 REOPEN: Final = "reopen"
 AUDIT: Final = "audit"
 KEY: Final = "key"
-KINDS: Final = (TXN, ACCOUNT, TERMS, RUN, REOPEN, AUDIT, KEY)
+SIGNOFF: Final = "signoff"
+KINDS: Final = (TXN, ACCOUNT, TERMS, RUN, REOPEN, AUDIT, KEY, SIGNOFF)
 
 _AUDIT_FIELDS = (
     "seq", "at", "login", "role", "party", "method", "route", "idempotency_key",
@@ -127,6 +135,12 @@ def run_entry(
     )
 
 
+def statement_bytes(statement: Mapping[str, object]) -> bytes:
+    """A run's statement exactly as its `run_entry` holds it (compact JSON, keys sorted,
+    UTF-8): what a sign-off's digest is the SHA-256 of."""
+    return _dumps(statement).encode()
+
+
 def reopen_entry(run_id: str, reopened_at: int) -> bytes:
     """The reopening of a settlement run (its status becomes reversed)."""
     return _entry(REOPEN, run_id, reopened_at, {"run": run_id})
@@ -142,6 +156,19 @@ def key_entry(
         key_id,
         announced_at,
         {"party": party, "verifier": verifier, "replaces": replaces, "note": note},
+    )
+
+
+def signoff_entry(
+    signoff_id: int, signed_at: int, run_id: str, party: str, login: str, digest: str
+) -> bytes:
+    """A party's commission signed off a settlement run's statement: who, and the SHA-256
+    (hex) of the statement's bytes (`statement_bytes`)."""
+    return _entry(
+        SIGNOFF,
+        signoff_id,
+        signed_at,
+        {"run": run_id, "party": party, "login": login, "digest": digest},
     )
 
 

@@ -36,7 +36,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 WRITE = "convenio_write"
 """Execution option that marks a connection as a writer (``BEGIN IMMEDIATE`` on SQLite)."""
 
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 """The newest migration shipped with this version (a test checks it against Alembic's head).
 
 Known up front so that opening an up-to-date store does not load Alembic at all."""

@@ -1,5 +1,5 @@
 """The financing side's repository: terms documents, prices, deliveries, tranches, claims,
-payments, accruals and settlement runs, as domain values.
+payments, accruals, settlement runs and their statements' sign-offs, as domain values.
 
 Like the ledger's, it never commits. Outstanding amounts are derived, never stored: a
 claim's amount less what the settlement runs still in force allocated to it.
@@ -19,7 +19,16 @@ from sqlalchemy.engine import Connection
 
 from convenio.financing import Delivery, Invoice, PricePoint, Tranche, Valuation, tranche_for
 from convenio.financing.claims import Claim, ClaimType, Payment
-from convenio.log.records import REOPEN, RUN, TERMS, reopen_entry, run_entry, terms_entry
+from convenio.log.records import (
+    REOPEN,
+    RUN,
+    SIGNOFF,
+    TERMS,
+    reopen_entry,
+    run_entry,
+    signoff_entry,
+    terms_entry,
+)
 from convenio.store.financing_tables import (
     accruals,
     allocations,
@@ -28,6 +37,7 @@ from convenio.store.financing_tables import (
     payments,
     price_points,
     settlement_runs,
+    statement_signoffs,
     terms_documents,
     tranches,
 )
@@ -35,7 +45,7 @@ from convenio.store.ledger_repo import driver_day
 from convenio.store.log_repo import LogRepository, run_fields
 from convenio.terms import ItemKind, LoanTerms
 
-__all__ = ["FinancingRepository", "RunRow", "TermsDocument"]
+__all__ = ["FinancingRepository", "RunRow", "SignoffRow", "TermsDocument"]
 
 ACTIVE = "settled"
 REVERSED = "reversed"
@@ -59,6 +69,14 @@ class RunRow(NamedTuple):
     status: str
     statement: dict[str, Any]
     transactions: list[str]
+
+
+class SignoffRow(NamedTuple):
+    run_id: str
+    party: str
+    login: str
+    signed_at: int  # microseconds since the epoch, UTC
+    digest: str
 
 
 def _month(day: date) -> str:
@@ -476,6 +494,11 @@ class FinancingRepository:
 
     # -- settlement runs ---------------------------------------------------------------
 
+    def run(self, run_id: str) -> RunRow | None:
+        """The run `run_id`, settled or reversed."""
+        found = self._runs(select(settlement_runs).where(settlement_runs.c.id == run_id))
+        return found[0] if found else None
+
     def runs(self, period: str | None = None, status: str | None = ACTIVE) -> list[RunRow]:
         query = select(settlement_runs).order_by(
             settlement_runs.c.period_end, settlement_runs.c.party_a, settlement_runs.c.generation
@@ -484,6 +507,9 @@ class FinancingRepository:
             query = query.where(settlement_runs.c.period == period)
         if status is not None:
             query = query.where(settlement_runs.c.status == status)
+        return self._runs(query)
+
+    def _runs(self, query: Any) -> list[RunRow]:
         return [
             RunRow(
                 r.id,
@@ -559,3 +585,33 @@ class FinancingRepository:
             .values(status=REVERSED, reversed_at=at)
         )
         self.log.append(REOPEN, [reopen_entry(run_id, at)], key_text=run_id)
+
+    def signoffs(self, run_ids: Collection[str]) -> list[SignoffRow]:
+        """The sign-offs of the runs `run_ids`, oldest first."""
+        s = statement_signoffs.c
+        found: list[SignoffRow] = []
+        wanted = sorted(set(run_ids))
+        for at in range(0, len(wanted), 5_000):
+            found += [
+                SignoffRow(*row)
+                for row in self.conn.execute(
+                    select(s.run_id, s.party, s.login, s.signed_at, s.digest).where(
+                        s.run_id.in_(wanted[at : at + 5_000])
+                    )
+                )
+            ]
+        return sorted(found, key=lambda r: (r.signed_at, r.run_id, r.party))
+
+    def add_signoff(self, row: SignoffRow) -> int:
+        """Record a sign-off and append its entry to the log; its id."""
+        self.log.lock()  # the id is the next one under the log's lock
+        s = statement_signoffs.c
+        signoff_id = 1 + int(
+            self.conn.execute(select(func.coalesce(func.max(s.id), 0))).scalar_one()
+        )
+        self.conn.execute(statement_signoffs.insert().values(id=signoff_id, **row._asdict()))
+        entry = signoff_entry(
+            signoff_id, row.signed_at, row.run_id, row.party, row.login, row.digest
+        )
+        self.log.append(SIGNOFF, [entry], key_from=signoff_id)
+        return signoff_id

@@ -1,15 +1,28 @@
 """Tables of the financing and settlement side: terms documents, prices, deliveries,
-claims, tranches, payments, accruals and settlement runs (same metadata as the ledger).
+claims, tranches, payments, accruals, settlement runs and their statements' sign-offs
+(same metadata as the ledger).
 
 Prices and rates are exact decimal text (SQLite has no exact decimal type) and a
 tranche's loan terms their JSON; amounts are BIGINT minor units. Operational rows are
 inserted once; a settlement run is marked reversed on reopening, and its allocations stop
-counting — the ledger keeps the history.
+counting — the ledger keeps the history. A sign-off is a commission user's approval of a
+run's statement, once per run and signing party (`convenio.services.signoffs`).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, Date, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from convenio.store.tables import metadata
 
@@ -21,6 +34,7 @@ __all__ = [
     "payments",
     "price_points",
     "settlement_runs",
+    "statement_signoffs",
     "terms_documents",
     "tranches",
 ]
@@ -146,4 +160,17 @@ allocations = Table(
     Column("amount", BigInteger, nullable=False),
     Column("method", String(16), nullable=False),
     Column("against", String(200), nullable=False),
+)
+
+statement_signoffs = Table(
+    "statement_signoffs",
+    metadata,
+    # The id keys the sign-off's log entry (entries of kind ``signoff``), as a key's does.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("run_id", String(200), ForeignKey("settlement_runs.id"), nullable=False),
+    Column("party", String(64), nullable=False),
+    Column("login", String(64), nullable=False),
+    Column("signed_at", BigInteger, nullable=False),
+    Column("digest", String(64), nullable=False),
+    UniqueConstraint("run_id", "party"),
 )

@@ -27,16 +27,23 @@ from convenio.log.records import (
     KEY,
     REOPEN,
     RUN,
+    SIGNOFF,
     TERMS,
     TXN,
     account_entry,
     key_entry,
     reopen_entry,
     run_entry,
+    signoff_entry,
     terms_entry,
 )
 from convenio.store.auth_tables import audit_log
-from convenio.store.financing_tables import allocations, settlement_runs, terms_documents
+from convenio.store.financing_tables import (
+    allocations,
+    settlement_runs,
+    statement_signoffs,
+    terms_documents,
+)
 from convenio.store.log_tables import BLOCK, log_hashes, log_head, log_spans, party_keys
 from convenio.store.tables import accounts, ledger_head, units
 
@@ -501,9 +508,20 @@ def _key_entries(conn: Connection, lo: int, hi: int) -> list[bytes]:
     return [key_entry(*row) for row in rows]
 
 
+def _signoff_entries(conn: Connection, lo: int, hi: int) -> list[bytes]:
+    s = statement_signoffs.c
+    rows = conn.execute(
+        select(s.id, s.signed_at, s.run_id, s.party, s.login, s.digest)
+        .where(s.id.between(lo, hi))
+        .order_by(s.id)
+    )
+    return [signoff_entry(*row) for row in rows]
+
+
 _KEYED = {
     ACCOUNT: _account_entries,
     TERMS: _terms_entries,
     AUDIT: _audit_entries,
     KEY: _key_entries,
+    SIGNOFF: _signoff_entries,
 }

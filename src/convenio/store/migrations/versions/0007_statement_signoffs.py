@@ -1,0 +1,42 @@
+"""Sign-offs of settlement statements: a commission user's approval of a run's statement,
+once per run and signing party, each logged (entries of kind ``signoff``).
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07
+
+A store migrated from 0006 has no sign-off yet, so there is nothing to log here.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "statement_signoffs",
+        sa.Column("id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("run_id", sa.String(length=200), nullable=False),
+        sa.Column("party", sa.String(length=64), nullable=False),
+        sa.Column("login", sa.String(length=64), nullable=False),
+        sa.Column("signed_at", sa.BigInteger(), nullable=False),
+        sa.Column("digest", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["run_id"],
+            ["settlement_runs.id"],
+            name=op.f("fk_statement_signoffs_run_id_settlement_runs"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_statement_signoffs")),
+        sa.UniqueConstraint("run_id", "party", name=op.f("uq_statement_signoffs_run_id")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("statement_signoffs")

@@ -1,0 +1,114 @@
+"""Sign-offs of settlement statements on SQLite and PostgreSQL: who may sign, once per
+party, never a reopened run; each a row and a logged entry that `ledger verify` checks."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from convenio.auth import OPERATOR, Principal, Role
+from convenio.errors import AccessError, ConflictError, NotFoundError
+from convenio.log.records import RUN, SIGNOFF, read_entry
+from convenio.services import financing as fin
+from convenio.services import ledger, settlement, signoffs
+from convenio.store import Store, UnitOfWork
+from tests.integration.test_log_tamper import RUN_1, RUN_2, write_files
+
+VEN = Principal("ven-commission", Role.COMMISSION, party="VEN")
+CUB = Principal("cub-commission", Role.COMMISSION, party="CUB")
+XBO = Principal("xbo-commission", Role.COMMISSION, party="XBO")
+VEN_TREASURY = Principal("ven-treasury", Role.TREASURY, party="VEN")
+AUDITOR = Principal("auditor", Role.AUDITOR)
+
+
+def settled(store: Store, folder: Path, reopen: bool = False) -> None:
+    """The tamper tests' quarter settled (run 1), and, if `reopen`, reopened (run 2)."""
+    files = write_files(folder)
+
+    def write(service: Callable[[UnitOfWork], object]) -> None:
+        with store.unit_of_work(write=True) as uow:
+            service(uow)
+
+    write(lambda uow: fin.load_terms_file(uow, files / "terms.yaml", source="terms.yaml"))
+    write(lambda uow: fin.load_prices(uow, files / "prices.csv"))
+    write(lambda uow: fin.load_deliveries(uow, files / "deliveries.csv"))
+    write(lambda uow: fin.load_payments(uow, files / "payments.csv"))
+    write(lambda uow: settlement.run_settlement(uow, "2011Q4"))
+    if reopen:
+        write(lambda uow: fin.load_payments(uow, files / "late.csv"))
+        write(lambda uow: settlement.run_settlement(uow, "2011Q4", reopen=True))
+
+
+def logged(uow: UnitOfWork, kind: str, key: int | str) -> bytes:
+    """The entry of record `key` of `kind` as the log holds it (recomputed from its row)."""
+    index = uow.log.locate(kind, key)
+    assert index is not None
+    span = uow.log.span_at(index)
+    assert span is not None
+    return uow.log.entries(span, index, index + 1)[0]
+
+
+def sign(store: Store, run_id: str, who: Principal) -> signoffs.Signoff:
+    with store.unit_of_work(write=True) as uow:
+        return signoffs.sign_off(uow, run_id, who)
+
+
+def test_both_parties_sign_once_and_the_log_holds_each(store: Store, tmp_path: Path) -> None:
+    settled(store, tmp_path)
+    with store.unit_of_work() as uow:
+        run = uow.financing.run(RUN_1)
+        assert run is not None
+        assert signoffs.signers_of(run) == ("VEN", "CUB")
+        run_entry = logged(uow, RUN, RUN_1)
+    first = sign(store, RUN_1, CUB)
+    second = sign(store, RUN_1, VEN)
+    # The digest is of the statement's bytes as the run's entry holds them.
+    statement = run_entry.partition(b"\n")[2]
+    start = statement.index(b'"statement":') + len(b'"statement":')
+    held = statement[start : statement.index(b',"transactions":')]
+    assert first.statement_digest == second.statement_digest == hashlib.sha256(held).hexdigest()
+    assert (first.party, first.login, first.run_id) == ("CUB", "cub-commission", RUN_1)
+    assert first.signed_at.endswith("+00:00") and len(first.signed_at) == 32
+    with store.unit_of_work() as uow:
+        done = signoffs.signoffs(uow, RUN_1)
+        assert done == [first, second]
+        assert signoffs.signoffs_of_runs(uow, [RUN_1, "nothing"]) == {
+            RUN_1: [first, second],
+            "nothing": [],
+        }
+        assert signoffs.awaiting(run, done) == []
+        assert signoffs.awaiting(run, done[:1]) == ["VEN"]
+        assert uow.log.logged()[SIGNOFF] == 2
+        entry = read_entry(logged(uow, SIGNOFF, 2))
+        assert (entry.kind, entry.key, entry.fields["party"]) == (SIGNOFF, 2, "VEN")
+        ledger.verify(uow)
+    with pytest.raises(ConflictError, match="VEN already signed off run"):
+        sign(store, RUN_1, VEN)
+
+
+def test_who_may_not_sign(store: Store, tmp_path: Path) -> None:
+    settled(store, tmp_path)
+    for who, message in [
+        (XBO, "its signers are VEN and CUB"),
+        (VEN_TREASURY, "may not settle"),
+        (AUDITOR, "may not settle"),
+        (OPERATOR, "a sign-off needs a commission user"),
+    ]:
+        with pytest.raises(AccessError, match=message):
+            sign(store, RUN_1, who)
+    with pytest.raises(NotFoundError, match="no settlement run 2011Q1:X:Y:1"):
+        sign(store, "2011Q1:X:Y:1", VEN)
+    with store.unit_of_work() as uow:
+        assert signoffs.signoffs(uow, RUN_1) == []
+        with pytest.raises(NotFoundError):
+            signoffs.signoffs(uow, "2011Q1:X:Y:1")
+
+
+def test_a_reopened_run_is_not_signed_its_replacement_is(store: Store, tmp_path: Path) -> None:
+    settled(store, tmp_path, reopen=True)
+    with pytest.raises(ConflictError, match=f"run {RUN_1} was reopened: sign the run that"):
+        sign(store, RUN_1, VEN)
+    assert sign(store, RUN_2, VEN).run_id == RUN_2
