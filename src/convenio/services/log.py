@@ -2,13 +2,16 @@
 checkpoint of the store as it is, and inclusion and consistency proofs.
 
 `verify_log` recomputes every entry from its record, every stored hash and the root, and
-checks that every record is logged once; given a checkpoint, that the store's first
+checks that every record is logged once (and that each sign-off's digest is its run's
+statement's); given a checkpoint, that the store's first
 ``checkpoint.size`` entries are the ones it signed, and a consistency proof from it to
 today. Whatever differs raises `IntegrityError` (exit 4) naming the first entry.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,11 +37,22 @@ from convenio.log import (
     stored_hash_count,
     tree_hash,
 )
-from convenio.log.records import ACCOUNT, AUDIT, KEY, KINDS, REOPEN, RUN, TERMS, TXN
+from convenio.log.records import (
+    ACCOUNT,
+    AUDIT,
+    KEY,
+    KINDS,
+    REOPEN,
+    RUN,
+    SIGNOFF,
+    TERMS,
+    TXN,
+    statement_bytes,
+)
 from convenio.store import UnitOfWork
 from convenio.store.auth_tables import audit_log
 from convenio.store.financing_repo import ACTIVE
-from convenio.store.financing_tables import settlement_runs, terms_documents
+from convenio.store.financing_tables import settlement_runs, statement_signoffs, terms_documents
 from convenio.store.log_repo import BLOCK, Span
 from convenio.store.log_tables import checkpoints, log_spans, party_keys
 from convenio.store.tables import accounts, transactions
@@ -166,7 +180,7 @@ def inclusion_of(
     uow: UnitOfWork, kind: str, key: int | str, size: int | None = None
 ) -> InclusionProof:
     """The inclusion proof of the entry of a record: a transaction by id, an account by
-    name, a settlement run by id, an audit entry by its number."""
+    name, a settlement run by id, an audit entry, key or sign-off by its number."""
     index = uow.log.locate(kind, _record_key(uow, kind, key))
     if index is None:
         raise NotFoundError(f"no {kind} {key} in the log")
@@ -496,6 +510,7 @@ def _require_all_logged(uow: UnitOfWork) -> None:
         return ~exists().where(and_(s.kind == kind, s.key_text == key))
 
     r = settlement_runs.c
+    g = statement_signoffs.c
     checks = [
         ("account", select(accounts.c.name).where(keyed(ACCOUNT, accounts.c.id))),
         ("transaction", select(transactions.c.id).where(keyed(TXN, transactions.c.seq))),
@@ -511,10 +526,30 @@ def _require_all_logged(uow: UnitOfWork) -> None:
         ),
         ("audit entry", select(audit_log.c.seq).where(keyed(AUDIT, audit_log.c.seq))),
         ("key of party", select(party_keys.c.party).where(keyed(KEY, party_keys.c.id))),
+        ("sign-off", select(g.party + " of run " + g.run_id).where(keyed(SIGNOFF, g.id))),
     ]
     for what, query in checks:
         stray = conn.execute(query.limit(1)).scalar_one_or_none()
         if stray is not None:
             raise IntegrityError(
                 f"{what} {stray} is not in the log: it was written outside convenio"
+            )
+    _require_signoffs_agree(uow)
+
+
+def _require_signoffs_agree(uow: UnitOfWork) -> None:
+    """`IntegrityError` naming the first sign-off whose digest is not the SHA-256 of its
+    run's statement as stored: a statement rewritten after it was signed (even with the
+    whole log rebuilt from the rewritten rows)."""
+    g, r = statement_signoffs.c, settlement_runs.c
+    rows = uow.connection.execute(
+        select(g.id, g.party, g.run_id, g.digest, r.statement)
+        .select_from(statement_signoffs.join(settlement_runs, g.run_id == r.id))
+        .order_by(g.id)
+    )
+    for id_, party, run_id, digest, statement in rows:
+        if hashlib.sha256(statement_bytes(json.loads(statement))).hexdigest() != digest:
+            raise IntegrityError(
+                f"sign-off {id_} ({party} of run {run_id}) is of another statement than the "
+                "run's: the statement was changed after it was signed"
             )

@@ -19,16 +19,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from convenio.auth import Action, Principal, Role
-from convenio.errors import AccessError, ConflictError, NotFoundError, Problem
+from convenio.auth import OPERATOR, Action, Principal, Role
+from convenio.errors import (
+    AccessError,
+    AuthenticationError,
+    ConflictError,
+    NotFoundError,
+    Problem,
+)
 from convenio.log.records import statement_bytes
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow, SignoffRow
 from convenio.store.ledger_repo import from_micros, to_micros
 
 __all__ = [
+    "RunSignoffs",
     "Signoff",
     "awaiting",
+    "run_signoffs",
     "sign_off",
     "signers_of",
     "signoffs",
@@ -68,7 +76,10 @@ def statement_digest(run: RunRow) -> str:
 
 
 def awaiting(run: RunRow, done: Sequence[Signoff]) -> list[str]:
-    """The signers of `run` that have not signed it yet (of `done`), in signing order."""
+    """The signers of `run` that have not signed it yet (of `done`), in signing order;
+    none for a reopened run, which is signed no more (its replacement is)."""
+    if run.status != ACTIVE:
+        return []
     signed = {s.party for s in done if s.run_id == run.id}
     return [party for party in dict.fromkeys(signers_of(run)) if party not in signed]
 
@@ -103,6 +114,39 @@ def signoffs_of_runs(uow: UnitOfWork, run_ids: Sequence[str]) -> dict[str, list[
     for row in uow.financing.signoffs(run_ids):
         found[row.run_id].append(_signoff(row))
     return found
+
+
+@dataclass(frozen=True)
+class RunSignoffs:
+    """A run's sign-offs (oldest first), its signers and those it awaits."""
+
+    run: RunRow
+    signers: tuple[str, str]
+    signoffs: list[Signoff]
+    awaiting: list[str]
+
+
+def run_signoffs(uow: UnitOfWork, run_id: str, actor: Principal = OPERATOR) -> RunSignoffs:
+    """Who signed run `run_id` and whom it awaits. A settled run's are public, as its
+    statement is; a reopened run's are read by the readers of the ledger who read its
+    pair (a commission, the auditor, a treasury of one of its parties)."""
+    run = _run(uow, run_id)
+    if run.status != ACTIVE and not (
+        actor.may(Action.READ_LEDGER)
+        and (
+            actor.sees_all_parties()
+            or actor.may_act_for(run.party_a)
+            or actor.may_act_for(run.party_b)
+        )
+    ):
+        why = f"run {run_id} was reopened: its sign-offs are not published"
+        if actor.anonymous:
+            raise AuthenticationError(f"sign in: {why}")
+        raise AccessError(
+            f"{actor.name} may not read them: {why}", [Problem("reopened", field="run_id")]
+        )
+    done = [_signoff(r) for r in uow.financing.signoffs([run_id])]
+    return RunSignoffs(run, signers_of(run), done, awaiting(run, done))
 
 
 def sign_off(uow: UnitOfWork, run_id: str, who: Principal) -> Signoff:

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 
 from convenio.errors import IntegrityError
@@ -374,12 +374,15 @@ class LogRepository:
     def backfill(self) -> None:
         """Log every record of a store written before the log existed, in a fixed order:
         accounts, terms versions, transactions, settlement runs, their reopenings, the
-        audit trail (the migration that creates the log calls this once)."""
+        audit trail, the statements' sign-offs (the migration that creates the log calls
+        this once, before the sign-offs' table exists)."""
         self._backfill_keyed(ACCOUNT, accounts.c.id)
         self._backfill_keyed(TERMS, terms_documents.c.id)
         self._backfill_transactions()
         self._backfill_runs()
         self._backfill_keyed(AUDIT, audit_log.c.seq)
+        if inspect(self.conn).has_table(statement_signoffs.name):
+            self._backfill_keyed(SIGNOFF, statement_signoffs.c.id)
 
     def _backfill_keyed(self, kind: str, key: Any) -> None:
         keys = [int(k) for k in self.conn.execute(select(key).order_by(key)).scalars()]

@@ -5,8 +5,8 @@ with the keys they name, and a store's log read position by position.
 written so that the replica's log — recomputed from these rows like any store's — gives
 back the source's entries. Transactions go through the ledger's `append` with the exact
 position and recorded-at time (so the hash chain is the source's too), runs and their
-reopening through the financing repository, audit entries and keys through theirs (each
-then names its own position, which must be the entry's). Accounts and terms versions,
+reopening through the financing repository, audit entries, keys and sign-offs through
+theirs (each then names its own position, which must be the entry's). Accounts and terms versions,
 whose ids the other repositories choose, are written here with the entry's id; on
 PostgreSQL `sync_sequences` then moves the id sequences past them.
 
@@ -32,9 +32,9 @@ from sqlalchemy.engine import Connection
 from convenio.ledger import Posting, RecordedTransaction, Transaction
 from convenio.ledger.chain import chain_hash, content_digest
 from convenio.log import Hash, stored_hash_count
-from convenio.log.records import ACCOUNT, AUDIT, KEY, REOPEN, RUN, TERMS, TXN, Entry
+from convenio.log.records import ACCOUNT, AUDIT, KEY, REOPEN, RUN, SIGNOFF, TERMS, TXN, Entry
 from convenio.store.auth_repo import AuthRepository
-from convenio.store.financing_repo import ACTIVE, FinancingRepository, RunRow
+from convenio.store.financing_repo import ACTIVE, FinancingRepository, RunRow, SignoffRow
 from convenio.store.financing_tables import claims, settlement_runs, terms_documents
 from convenio.store.ledger_repo import LedgerRepository, to_micros
 from convenio.store.log_repo import LogRepository, Span
@@ -118,6 +118,11 @@ class ReplicaRepository:
         elif kind == KEY:
             made = self.log.add_key(f["party"], f["verifier"], f["replaces"], f["note"], entry.at)
             _same(kind, key, made)
+        elif kind == SIGNOFF:
+            if self.financing.run(str(f["run"])) is None:
+                raise ValueError(f"the replica holds no settlement run {f['run']} to sign off")
+            row = SignoffRow(f["run"], f["party"], f["login"], entry.at, f["digest"])
+            _same(kind, key, self.financing.add_signoff(row))
         if isinstance(key, str):
             return Span(first, 1, kind, None, key)
         return Span(first, len(batch), kind, int(key), None)

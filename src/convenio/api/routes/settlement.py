@@ -1,10 +1,13 @@
 """Settlement: runs of a period (settle, reopen), many periods as a job, the runs stored,
-and a party's statement.
+their statements' sign-offs, and a party's statement.
 
 The answers are the CLI's JSON: a run as ``convenio settle PERIOD --json`` prints it, a
 statement as ``convenio statement --party P --as-of D --json`` does, amounts as decimal
 strings. A commission settles the pairs that include its party; the public reads a
 statement only where it is a settled one (the last day of a period settled for the party).
+A sign-off is a commission user's approval of a run's statement (`services.signoffs`): the
+commission of each of the run's two states signs once; a settled run's sign-offs are
+public, as its statement is.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from convenio.api.schemas import Decimal
 from convenio.api.writes import WriteDep
 from convenio.files import Tell
 from convenio.services import settlement as svc
+from convenio.services import signoffs as signing
 from convenio.services.settlement import RunOutcome
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import RunRow
@@ -246,3 +250,82 @@ def statement(
     treasury its own; anyone, the public included, reads a settled statement (`as_of` the
     last day of a period settled for the party)."""
     return PartyStatement.model_validate(svc.party_statement(uow, party, as_of, actor=who))
+
+
+class SignoffLine(BaseModel):
+    """A party's commission signed off the run's statement."""
+
+    party: str = Field(description="The signing commission's party (a state): VEN")
+    login: str = Field(description="Who signed")
+    signed_at: str = Field(description="When, ISO 8601 UTC to the microsecond")
+    statement_digest: str = Field(
+        description="SHA-256 (hex) of the run's statement as its log entry holds it"
+    )
+
+
+class SignoffRead(SignoffLine):
+    """A sign-off, with the run it signs."""
+
+    run: str
+
+
+class RunSignoffsRead(BaseModel):
+    """Who signed a run's statement, and whom it awaits (none once a run is reopened)."""
+
+    run: str
+    signers: list[str] = Field(description="The run's two signing states, in its order")
+    signoffs: list[SignoffLine] = Field(description="Oldest first")
+    awaiting: list[str]
+
+
+def _line(s: signing.Signoff) -> SignoffLine:
+    return SignoffLine(
+        party=s.party, login=s.login, signed_at=s.signed_at, statement_digest=s.statement_digest
+    )
+
+
+RUN_ID_HELP = "A settlement run's id: 2024Q1:XAT:XBO:1"
+
+
+@router.get("/settlements/runs/{run_id}/signoffs", response_model=RunSignoffsRead)
+def signoffs(
+    uow: Reader,
+    who: CurrentPrincipal,
+    run_id: Annotated[str, Path(min_length=1, max_length=200, description=RUN_ID_HELP)],
+) -> RunSignoffsRead:
+    """Who signed off the run's statement and whom it awaits. Anyone, the public included,
+    reads a settled run's, as its statement is; a reopened run's only a treasury of its
+    pair, a commission and the auditor."""
+    found = signing.run_signoffs(uow, run_id, actor=who)
+    return RunSignoffsRead(
+        run=found.run.id,
+        signers=list(found.signers),
+        signoffs=[_line(s) for s in found.signoffs],
+        awaiting=found.awaiting,
+    )
+
+
+@router.post(
+    "/settlements/runs/{run_id}/signoffs",
+    status_code=201,
+    response_model=SignoffRead,
+    response_description="The sign-off",
+)
+def sign_off(
+    who: CanSettle,
+    write: WriteDep,
+    run_id: Annotated[str, Path(min_length=1, max_length=200, description=RUN_ID_HELP)],
+) -> Response:
+    """Sign off the run's statement as the commission of one of its two states (no body):
+    recorded with the SHA-256 of the statement and logged. A party signs a run once
+    (409 the second time); a reopened run is not signed (409: sign its replacement)."""
+
+    def work(uow: UnitOfWork) -> signing.Signoff:
+        return signing.sign_off(uow, run_id, who)
+
+    return write.run(
+        who,
+        work,
+        lambda s: SignoffRead(run=s.run_id, **_line(s).model_dump()),
+        lambda s: f"signed off run {s.run_id} for {s.party}",
+    )
