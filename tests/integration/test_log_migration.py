@@ -1,4 +1,5 @@
-"""Migration 0006 logs a store written before the log existed, on SQLite and PostgreSQL.
+"""Migration 0006 logs a store written before the log existed, on SQLite and PostgreSQL
+(and 0007, the statements' sign-offs, goes and comes back; see the end).
 
 A store at revision 0005 cannot be filled through today's services (they write to the
 log), so it is made the other way round: a full store built through the services (see
@@ -12,11 +13,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, inspect, select, text
 
 from convenio.log import b64, check_record, leaf_hash
-from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, TERMS, TXN
-from convenio.services import ledger
+from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, SIGNOFF, TERMS, TXN
+from convenio.services import ledger, signoffs
 from convenio.services import log as log_svc
 from convenio.store import Store
 from convenio.store.auth_tables import audit_log
@@ -24,9 +26,17 @@ from convenio.store.engine import HEAD_REVISION, WRITE, alembic_config, revision
 from convenio.store.financing_tables import settlement_runs, terms_documents
 from convenio.store.log_repo import LogRepository
 from convenio.store.tables import accounts, transactions
-from tests.integration.test_log_tamper import build_store, empty_log, write_files
+from tests.integration.test_log_tamper import (
+    RUN_2,
+    VEN_COMMISSION,
+    build_store,
+    empty_log,
+    write_files,
+)
 
 LOG_TABLES = ("checkpoints", "party_keys", "log_hashes", "log_spans", "log_head")
+LATER_TABLES = ("statement_signoffs",)
+"""Tables of revisions after 0006, which a store at 0005 does not have either."""
 
 
 def records(store: Store) -> dict[str, int]:
@@ -64,7 +74,7 @@ def to_0005_by_hand(url: str) -> None:
     store = Store(url)
     try:
         with store.engine.begin() as conn:
-            for table in LOG_TABLES:
+            for table in LATER_TABLES + LOG_TABLES:
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
     finally:
@@ -72,6 +82,10 @@ def to_0005_by_hand(url: str) -> None:
 
 
 def to_0005_by_alembic(url: str) -> None:
+    downgrade(url, "0005")
+
+
+def downgrade(url: str, revision: str) -> None:
     from alembic import command
 
     store = Store(url)
@@ -79,7 +93,7 @@ def to_0005_by_alembic(url: str) -> None:
         with store.engine.connect() as plain:
             conn = plain.execution_options(**{WRITE: True})
             with conn.begin():
-                command.downgrade(alembic_config(conn), "0005")
+                command.downgrade(alembic_config(conn), revision)
     finally:
         store.close()
 
@@ -90,7 +104,7 @@ def assert_at_0005(url: str) -> None:
         with store.engine.connect() as conn:
             assert revision_of(conn) == "0005"
             tables = set(inspect(conn).get_table_names())
-        assert tables.isdisjoint(LOG_TABLES)
+        assert tables.isdisjoint(LOG_TABLES + LATER_TABLES)
         assert {"transactions", "audit_log", "settlement_runs"} <= tables
     finally:
         store.close()
@@ -152,3 +166,61 @@ def test_a_store_written_through_the_services_logs_every_record_once(
                 assert uow.log.logged() == {k: v for k, v in expected.items() if v}
         finally:
             store.close()
+
+
+# -- 0007: the statements' sign-offs ------------------------------------------------------
+
+
+def test_the_signoffs_migration_downgrades_and_upgrades_again(
+    store_url: str, tmp_path: Path
+) -> None:
+    """0007 → 0006 → 0007 on a store without sign-offs: the table goes and comes back,
+    the log is untouched, and a sign-off is then written, logged and verified."""
+    expected, _ = built(store_url, tmp_path)
+    store = Store(store_url)
+    try:
+        with store.unit_of_work() as uow:
+            before = ledger.verify(uow).log_root
+    finally:
+        store.close()
+    downgrade(store_url, "0006")
+    store = Store(store_url, auto_migrate=False)
+    try:
+        with store.engine.connect() as conn:
+            assert revision_of(conn) == "0006"
+            assert "statement_signoffs" not in inspect(conn).get_table_names()
+    finally:
+        store.close()
+    store = Store(store_url)
+    try:
+        with store.unit_of_work() as uow:
+            assert revision_of(uow.connection) == HEAD_REVISION == "0007"
+            assert uow.log.logged() == {k: v for k, v in expected.items() if v}
+            assert ledger.verify(uow).log_root == before
+        with store.unit_of_work(write=True) as uow:
+            signoffs.sign_off(uow, RUN_2, VEN_COMMISSION)
+        with store.unit_of_work() as uow:
+            assert ledger.verify(uow).log_size == sum(expected.values()) + 1
+            assert uow.log.logged()[SIGNOFF] == 1
+    finally:
+        store.close()
+
+
+def test_a_store_that_holds_signoffs_does_not_go_back_to_0006(
+    store_url: str, tmp_path: Path
+) -> None:
+    store = Store(store_url)
+    try:
+        build_store(store, write_files(tmp_path / "files"), signed=True)
+    finally:
+        store.close()
+    with pytest.raises(RuntimeError, match="holds 1 logged sign-off"):
+        downgrade(store_url, "0006")
+    store = Store(store_url)
+    try:
+        with store.unit_of_work() as uow:
+            assert revision_of(uow.connection) == "0007"
+            assert uow.log.logged()[SIGNOFF] == 1
+            ledger.verify(uow)
+    finally:
+        store.close()

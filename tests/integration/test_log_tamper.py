@@ -43,21 +43,21 @@ import pytest
 from sqlalchemy import bindparam, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 
-from convenio.auth import OPERATOR
+from convenio.auth import OPERATOR, Principal, Role
 from convenio.auth.audit import AUDIT_GENESIS, audit_hash
 from convenio.errors import IntegrityError
 from convenio.ledger import GENESIS_HASH, canonical_bytes, chain_hash, content_digest
 from convenio.ledger.model import Posting, Transaction
 from convenio.ledger.parse import Located
 from convenio.log import EMPTY_ROOT, Checkpoint, b64, tree_hash
-from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, TERMS, TXN
-from convenio.services import access, ledger, settlement
+from convenio.log.records import ACCOUNT, AUDIT, REOPEN, RUN, SIGNOFF, TERMS, TXN
+from convenio.services import access, ledger, settlement, signoffs
 from convenio.services import financing as fin
 from convenio.services import log as log_svc
 from convenio.store import Store, UnitOfWork
 from convenio.store.auth_repo import audit_entry_of
 from convenio.store.auth_tables import audit_head, audit_log
-from convenio.store.financing_tables import settlement_runs, terms_documents
+from convenio.store.financing_tables import settlement_runs, statement_signoffs, terms_documents
 from convenio.store.ledger_repo import LedgerRepository, to_micros
 from convenio.store.log_repo import LogRepository, Span
 from convenio.store.log_tables import log_hashes, log_head, log_spans
@@ -113,6 +113,7 @@ BANK = "XBO/reserves/central-bank"
 FREIGHT = "XBO/expense/freight"
 RUN_1 = "2011Q4:VEN.PDVSA:CUB.BNC:1"
 RUN_2 = "2011Q4:VEN.PDVSA:CUB.BNC:2"
+VEN_COMMISSION = Principal("ven-commission", Role.COMMISSION, party="VEN")
 
 
 def journal(first: int, count: int, words: str = "freight") -> str:
@@ -139,10 +140,11 @@ def write_files(folder: Path) -> Path:
     return folder
 
 
-def build_store(store: Store, files: Path) -> None:
+def build_store(store: Store, files: Path, signed: bool = False) -> None:
     """Fill `store` through the services, in this order: terms, accounts, the quarter
     (prices, deliveries, payments), 30 transactions, the settlement run, a late payment
-    and the run's reopening, an audit entry, then 40 more transactions."""
+    and the run's reopening, an audit entry, (if `signed`) VEN's commission's sign-off of
+    the run in force, then 40 more transactions."""
 
     def write(service: Callable[[UnitOfWork], object]) -> None:
         with store.unit_of_work(write=True) as uow:
@@ -169,6 +171,8 @@ def build_store(store: Store, files: Path) -> None:
         uow.commit()
 
     write(audit)
+    if signed:
+        write(lambda uow: signoffs.sign_off(uow, RUN_2, VEN_COMMISSION))
     for first in (30, 40, 50, 60):
         post(first)
 
@@ -328,8 +332,8 @@ def built(
         urls = [f"sqlite:///{folder / name}.db" for name in ("store", "twin", "empty")]
     stores = [Store(url) for url in urls]
     try:
-        build_store(stores[0], files)
-        build_store(stores[1], files)
+        build_store(stores[0], files, signed=True)
+        build_store(stores[1], files, signed=True)
         yield Built(stores[0], counterpart_copy(stores[0]), stores[1], stores[2], files)
     finally:
         for s in stores:
@@ -408,9 +412,11 @@ def test_the_store_built_verifies_against_its_checkpoint(built: Built) -> None:
         kinds = uow.log.logged()
         head = uow.ledger.head()
     # 3 accounts opened by hand + those of the quarter, 1 terms version, every transaction,
-    # 2 runs (the first and the one after the reopening), 1 reopening, 1 audit entry.
+    # 2 runs (the first and the one after the reopening), 1 reopening, 1 audit entry,
+    # 1 sign-off.
     assert kinds[TXN] == head.seq and head.seq > 80
     assert (kinds[TERMS], kinds[RUN], kinds[REOPEN], kinds[AUDIT]) == (1, 2, 1, 1)
+    assert kinds[SIGNOFF] == 1
     assert kinds[ACCOUNT] > 3
     assert report.log_size == built.checkpoint.size == sum(kinds.values())
     assert built.checkpoint.origin.startswith("convenio/")
@@ -820,6 +826,70 @@ def test_a_reopening_undone_is_named(built: Built) -> None:
 def test_a_reopening_undone_and_the_log_rebuilt(built: Built, rebuild: str) -> None:
     size = built.checkpoint.size
     careful(built, _unreopen, REBUILDS[rebuild], f"holds {size - 1} entries but the checkpoint")
+
+
+# -- sign-offs of statements ---------------------------------------------------------------
+
+
+def _sign_as(login: str) -> Callable[[Connection], None]:
+    """VEN's sign-off of the run in force names another signer."""
+
+    def edit(conn: Connection) -> None:
+        conn.execute(update(statement_signoffs).values(login=login))
+
+    return edit
+
+
+def _unsign(conn: Connection) -> None:
+    conn.execute(delete(statement_signoffs))
+
+
+def _forge_cub_signoff(conn: Connection) -> None:
+    """CUB's sign-off of the run in force, written with SQL: the digest right, no entry."""
+    row = conn.execute(select(statement_signoffs)).one()._asdict()
+    conn.execute(insert(statement_signoffs).values({**row, "id": 2, "party": "CUB"}))
+
+
+def _edit_signed_statement(conn: Connection) -> None:
+    """The signed run's statement says Venezuela owed less."""
+    r = settlement_runs.c
+    statement = json.loads(conn.execute(select(r.statement).where(r.id == RUN_2)).scalar_one())
+    statement["net"]["amount"] = "1.00"
+    conn.execute(
+        update(settlement_runs).where(r.id == RUN_2).values(statement=json.dumps(statement))
+    )
+
+
+def test_a_signoff_edited_is_named(built: Built) -> None:
+    with built.store.unit_of_work() as uow:
+        n = entry_of(uow, SIGNOFF, 1)
+    naive(built, _sign_as("cub-commission"), re.escape(f"entry {n} (signoff 1) differs from"))
+
+
+def test_a_signoff_deleted_is_named(built: Built) -> None:
+    with built.store.unit_of_work() as uow:
+        n = entry_of(uow, SIGNOFF, 1)
+    naive(built, _unsign, re.escape(f"entry {n} (signoff 1): its record is missing"))
+
+
+def test_a_signoff_forged_is_named(built: Built) -> None:
+    naive(built, _forge_cub_signoff, re.escape(f"sign-off CUB of run {RUN_2} is not in the log"))
+
+
+@pytest.mark.parametrize("rebuild", REBUILDS)
+def test_a_signoff_edited_and_the_log_rebuilt(built: Built, rebuild: str) -> None:
+    careful(built, _sign_as("cub-commission"), REBUILDS[rebuild], ROOT_DIFFERS)
+
+
+@pytest.mark.parametrize("rebuild", REBUILDS)
+def test_a_signed_statement_edited_and_the_log_rebuilt_is_named(built: Built, rebuild: str) -> None:
+    """A careful rewrite of a statement someone signed does not verify even alone: the
+    sign-off's digest is of the statement as it was."""
+    with built.store.unit_of_work(write=True) as uow:
+        _edit_signed_statement(uow.connection)
+        REBUILDS[rebuild](uow.connection)
+        with pytest.raises(IntegrityError, match=re.escape(f"sign-off 1 (VEN of run {RUN_2})")):
+            ledger.verify(uow)
 
 
 # -- the log itself, the heads, whole stores ----------------------------------------------

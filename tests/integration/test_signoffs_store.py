@@ -1,20 +1,28 @@
 """Sign-offs of settlement statements on SQLite and PostgreSQL: who may sign, once per
-party, never a reopened run; each a row and a logged entry that `ledger verify` checks."""
+party, never a reopened run; each a row and a logged entry that `ledger verify` checks
+(an altered or deleted row is named, and `convenio ledger verify` exits 4), and that a
+replica followed from the log holds too."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Executable, delete, update
+from typer.testing import CliRunner
 
 from convenio.auth import OPERATOR, Principal, Role
-from convenio.errors import AccessError, ConflictError, NotFoundError
+from convenio.cli.main import app
+from convenio.errors import AccessError, ConflictError, IntegrityError, NotFoundError
 from convenio.log.records import RUN, SIGNOFF, read_entry
 from convenio.services import financing as fin
-from convenio.services import ledger, settlement, signoffs
+from convenio.services import ledger, replica, settlement, signoffs
 from convenio.store import Store, UnitOfWork
+from convenio.store.financing_tables import statement_signoffs
+from tests.conftest import ConvenioEnv
 from tests.integration.test_log_tamper import RUN_1, RUN_2, write_files
 
 VEN = Principal("ven-commission", Role.COMMISSION, party="VEN")
@@ -112,3 +120,66 @@ def test_a_reopened_run_is_not_signed_its_replacement_is(store: Store, tmp_path:
     with pytest.raises(ConflictError, match=f"run {RUN_1} was reopened: sign the run that"):
         sign(store, RUN_1, VEN)
     assert sign(store, RUN_2, VEN).run_id == RUN_2
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (update(statement_signoffs).values(login="someone-else"), "differs from its record"),
+        (update(statement_signoffs).values(digest="0" * 64), "differs from its record"),
+        (delete(statement_signoffs), "its record is missing from the store"),
+    ],
+    ids=["login", "digest", "deleted"],
+)
+def test_an_altered_or_deleted_signoff_is_named(
+    store: Store, tmp_path: Path, edit: Executable, said: str
+) -> None:
+    settled(store, tmp_path)
+    sign(store, RUN_1, VEN)
+    with store.unit_of_work() as uow:
+        n = uow.log.locate(SIGNOFF, 1)
+        ledger.verify(uow)
+    with store.unit_of_work(write=True) as uow:
+        uow.connection.execute(edit)
+        with pytest.raises(IntegrityError, match=f"entry {n} \\(signoff 1\\)(:)? {said}"):
+            ledger.verify(uow)
+
+
+def test_ledger_verify_exits_4_naming_the_altered_signoff(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    store = Store(f"sqlite:///{data / 'convenio.db'}")
+    try:
+        settled(store, tmp_path / "files")
+        sign(store, RUN_1, CUB)
+        with store.unit_of_work() as uow:
+            n = uow.log.locate(SIGNOFF, 1)
+        with store.engine.begin() as conn:
+            conn.execute(update(statement_signoffs).values(party="VEN"))
+    finally:
+        store.close()
+    with ConvenioEnv(data, tmp_path):
+        result = CliRunner().invoke(app, ["ledger", "verify"])
+    assert result.exit_code == 4, result.output
+    assert f"entry {n} (signoff 1) differs from its record" in " ".join(result.stderr.split())
+
+
+def test_a_replica_holds_the_signoffs(store: Store, tmp_path: Path) -> None:
+    settled(store, tmp_path / "files")
+    first, second = sign(store, RUN_1, VEN), sign(store, RUN_1, CUB)
+    export = tmp_path / "log.jsonl"
+    with store.unit_of_work() as uow, export.open("w", encoding="utf-8") as out:
+        head, items = replica.export(uow, 0)
+        out.write(json.dumps(head.as_json()) + "\n")
+        for item in items:
+            out.write(json.dumps(item.as_json()) + "\n")
+    copy = Store(f"sqlite:///{tmp_path / 'replica.db'}")
+    try:
+        with replica.open_source(str(export)) as src, copy.unit_of_work(write=True) as uow:
+            replica.follow(uow, src)
+        with copy.unit_of_work() as mine, store.unit_of_work() as theirs:
+            assert mine.log.head() == theirs.log.head()
+            assert signoffs.signoffs(mine, RUN_1) == [first, second]
+            ledger.verify(mine)
+    finally:
+        copy.close()

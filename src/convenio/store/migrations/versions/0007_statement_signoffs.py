@@ -5,7 +5,8 @@ Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-07
 
-A store migrated from 0006 has no sign-off yet, so there is nothing to log here.
+A store migrated from 0006 has no sign-off yet, so there is nothing to log here; a store
+that holds sign-offs does not go back to 0006 (their entries would lose their records).
 """
 
 from __future__ import annotations
@@ -39,4 +40,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # A sign-off is logged: dropping it would leave its entry without a record, and the
+    # log would verify no more. Only a store that holds none goes back.
+    held = op.get_bind().execute(sa.text("SELECT COUNT(*) FROM statement_signoffs")).scalar_one()
+    if held:
+        raise RuntimeError(
+            f"the store holds {held} logged sign-off(s) of statements: revision 0006 has no "
+            "place for them, and the log would no longer verify without them"
+        )
     op.drop_table("statement_signoffs")
