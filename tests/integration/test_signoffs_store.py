@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from convenio.log.records import RUN, SIGNOFF, read_entry
 from convenio.services import financing as fin
 from convenio.services import ledger, replica, settlement, signoffs
 from convenio.store import Store, UnitOfWork
+from convenio.store.financing_repo import SignoffRow
 from convenio.store.financing_tables import statement_signoffs
 from tests.conftest import ConvenioEnv
 from tests.integration.test_log_tamper import RUN_1, RUN_2, write_files
@@ -183,3 +186,37 @@ def test_a_replica_holds_the_signoffs(store: Store, tmp_path: Path) -> None:
             ledger.verify(mine)
     finally:
         copy.close()
+
+
+def test_a_signoff_waits_for_another_writer_then_finds_its_signoff(
+    store: Store, tmp_path: Path
+) -> None:
+    """While another writer holds the lock and writes VEN's sign-off, a second VEN user's
+    sign-off waits, then finds it: a ConflictError, not a duplicate row (the unique
+    constraint is the last guard, never met)."""
+    settled(store, tmp_path)
+    outcomes: list[object] = []
+
+    def attempt() -> None:
+        try:
+            outcomes.append(sign(store, RUN_1, Principal("ven-2", Role.COMMISSION, party="VEN")))
+        except ConflictError as exc:
+            outcomes.append(exc)
+
+    with store.unit_of_work(write=True) as uow:
+        uow.log.lock()
+        waiting = threading.Thread(target=attempt)
+        waiting.start()
+        time.sleep(0.3)  # the other signer reaches the lock and waits (it cannot pass it)
+        assert outcomes == []
+        run = uow.financing.run(RUN_1)
+        assert run is not None
+        uow.financing.add_signoff(
+            SignoffRow(RUN_1, "VEN", "ven-commission", 1, signoffs.statement_digest(run))
+        )
+        uow.commit()
+    waiting.join()
+    assert [type(o) for o in outcomes] == [ConflictError]
+    with store.unit_of_work() as uow:
+        assert [s.login for s in signoffs.signoffs(uow, RUN_1)] == ["ven-commission"]
+        ledger.verify(uow)

@@ -163,6 +163,9 @@ def sign_off(uow: UnitOfWork, run_id: str, who: Principal) -> Signoff:
             [Problem("not a commission", field="role")],
         )
     uow.lock()
+    # Queue behind the other writers before reading (PostgreSQL): a sign-off or reopening
+    # of this run committed meanwhile is then seen, not met as a duplicate row.
+    uow.log.lock()
     run = _run(uow, run_id)
     signers = signers_of(run)
     if who.party not in signers:
