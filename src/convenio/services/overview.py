@@ -1,0 +1,501 @@
+"""What the overview and the public page show, gathered in one call each.
+
+`overview` — for a reader of the ledger (a commission, the auditor, a treasury for its
+own party): who owes whom as of a day and by what, from the parties' statements
+(`settlement.party_statement`); the position at each quarter end, from the same
+payables the demo's debt at each year end reads (`ledger.balances`' day totals); the
+next installments of the tranches; the ledger's head and the log's, with the last
+verification the audit trail holds; the last checkpoint both parties signed.
+
+`published` — for anyone: the settled statements, the mission results and the pathways
+as the public's API answers them (small counts suppressed), the latest signed
+checkpoint, and what a citation of the page names (the day, the log's size and root).
+
+Both only read. Amounts are exact `Decimal`s of their currency.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final
+
+from sqlalchemy import select
+
+from convenio.analytics import ResultRow
+from convenio.auth import ANONYMOUS, Principal
+from convenio.errors import InputError, Problem
+from convenio.log import b64
+from convenio.missions import Item
+from convenio.missions.cases import PATHWAYS
+from convenio.services import analytics, cases, financing, ledger, log, settlement
+from convenio.settlement.positions import (
+    Owed,
+    Pair,
+    balances_on,
+    debt_accounts,
+    quarter_ends,
+    statement_debts,
+)
+from convenio.store import UnitOfWork
+from convenio.store.auth_tables import audit_log
+from convenio.store.ledger_repo import from_micros
+from convenio.store.log_tables import checkpoints
+from convenio.terms import state_of
+from convenio.units import to_decimal
+
+__all__ = [
+    "VERIFY_ROUTES",
+    "Debt",
+    "Installment",
+    "LedgerState",
+    "Net",
+    "Overview",
+    "Pathway",
+    "PositionSeries",
+    "Published",
+    "PublishedRun",
+    "Results",
+    "SignedCheckpoint",
+    "Verification",
+    "overview",
+    "published",
+]
+
+VERIFY_ROUTES: Final = ("/audit/verify", "/api/v1/ledger/verify")
+"""Routes whose audit entry, if any, records a verification of the whole record."""
+INSTALLMENTS_SHOWN: Final = 8
+Reads = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Debt:
+    """What `debtor` owes `creditor` in `currency`; `principal_due` is the part of
+    `principal` already due and unpaid (within it, not on top)."""
+
+    debtor: str
+    creditor: str
+    currency: str
+    short_term: Decimal
+    principal: Decimal
+    principal_due: Decimal
+    interest: Decimal
+    services: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.short_term + self.principal + self.interest + self.services
+
+
+@dataclass(frozen=True)
+class Net:
+    """Between two states in one currency: what each owes the other and the net, owed by
+    `debtor` to `creditor` (both None when even)."""
+
+    first: str
+    second: str
+    currency: str
+    first_owes: Decimal
+    second_owes: Decimal
+
+    @property
+    def amount(self) -> Decimal:
+        return abs(self.first_owes - self.second_owes)
+
+    @property
+    def debtor(self) -> str | None:
+        diff = self.first_owes - self.second_owes
+        return self.first if diff > 0 else self.second if diff < 0 else None
+
+    @property
+    def creditor(self) -> str | None:
+        return None if self.debtor is None else ({self.first, self.second} - {self.debtor}).pop()
+
+
+@dataclass(frozen=True)
+class PositionSeries:
+    """What each state owed another at each day of `days` (quarter ends, the last the
+    overview's day), in `currency`: `owed[i][j]` is direction `i` on day `j`."""
+
+    currency: str
+    directions: tuple[tuple[str, str], ...]  # (debtor state, creditor state)
+    days: tuple[date, ...]
+    owed: tuple[tuple[Decimal, ...], ...]
+
+
+@dataclass(frozen=True)
+class Installment:
+    """An installment of a tranche falling due: principal, interest and their sum."""
+
+    due: date
+    tranche: str
+    number: int
+    debtor: str
+    creditor: str
+    currency: str
+    principal: Decimal
+    interest: Decimal
+    payment: Decimal
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The last verification the audit trail records."""
+
+    at: datetime
+    login: str
+    status: int
+    summary: str
+
+
+@dataclass(frozen=True)
+class LedgerState:
+    """The ledger's chain head and the log's tree head, as stored (not re-verified)."""
+
+    transactions: int
+    head_hash: str
+    head_recorded: datetime | None
+    log_origin: str
+    log_size: int
+    log_root: str  # base64, as in checkpoints
+    verified: Verification | None
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint of the log signed by `signers` (key names), filed at `filed`."""
+
+    size: int
+    root: str  # base64
+    signers: tuple[str, ...]
+    filed: datetime | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    as_of: date
+    settled_through: date | None  # the last day of the latest settled period
+    parties: tuple[str, ...]  # the parties whose statements were read
+    scope: str | None  # a treasury's party (its view only); None: every party
+    debts: tuple[Debt, ...]
+    nets: tuple[Net, ...]
+    series: tuple[PositionSeries, ...]  # one per currency
+    installments: tuple[Installment, ...]
+    ledger: LedgerState
+    checkpoint: SignedCheckpoint | None  # signed by both parties
+
+
+def _settled_through(uow: UnitOfWork) -> date | None:
+    return max((end for _, _, end, _, _ in uow.financing.settled_periods()), default=None)
+
+
+def overview(uow: UnitOfWork, who: Principal, as_of: date | None = None) -> Overview:
+    """The overview as of `as_of` (default: the last day of the latest settled period,
+    else today) for `who`, who reads the ledger (`Action.READ_LEDGER`, checked by the
+    caller): every party's figures, or a treasury's own party's."""
+    settled = _settled_through(uow)
+    day = as_of or settled or date.today()
+
+    def reads(party: str) -> bool:
+        return who.sees_all_parties() or who.may_act_for(party)
+
+    scales = ledger.unit_scales(uow)
+    read, owed = _statements(uow, who, day, reads, scales)
+    debts = tuple(
+        Debt(
+            pair.debtor, pair.creditor, pair.currency,
+            *(to_decimal(getattr(o, f), scales[pair.currency])
+              for f in ("short_term", "principal", "principal_due", "interest", "services")),
+        )
+        for pair, o in owed.items()
+    )  # fmt: skip
+    return Overview(
+        as_of=day,
+        settled_through=settled,
+        parties=read,
+        scope=None if who.sees_all_parties() else who.party,
+        debts=debts,
+        nets=_nets(debts),
+        series=_series(uow, day, reads, scales),
+        installments=_installments(uow, who, day, scales),
+        ledger=_ledger_state(uow),
+        checkpoint=_checkpoint(uow, 2),
+    )
+
+
+def _statements(
+    uow: UnitOfWork, who: Principal, day: date, reads: Reads, scales: dict[str, int]
+) -> tuple[tuple[str, ...], dict[Pair, Owed]]:
+    """The statements of the parties `who` reads that answer for themselves on `day`,
+    as few as cover every pair of parties with claims (a statement holds all of its
+    party's pairs), and what they say is owed, each pair once."""
+    agreement = financing.current_agreement(uow)
+    sides = financing.settlement_sides(agreement, day)
+    candidates = [
+        p.code for p in agreement.parties if sides.get(p.code, p.code) == p.code and reads(p.code)
+    ]
+    read: list[str] = []
+    holders: set[str] | None = None
+    owed: dict[Pair, Owed] = {}
+    for party in candidates:
+        if holders is not None and (party not in holders or holders - {party} <= set(read)):
+            continue  # it holds nothing, or every pair it could hold is read already
+        statement = settlement.party_statement(uow, party, day, actor=who)
+        read.append(party)
+        holders = (holders or set()) | set(statement["parties_with_claims"])
+        for pair, amounts in statement_debts(statement, scales).items():
+            owed.setdefault(pair, amounts)
+    return tuple(read), dict(sorted(owed.items()))
+
+
+def _nets(debts: Sequence[Debt]) -> tuple[Net, ...]:
+    owes: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    for d in debts:
+        owes[state_of(d.debtor), state_of(d.creditor), d.currency] += d.total
+    pairs = sorted({(min(a, b), max(a, b), c) for a, b, c in owes if a != b})
+    return tuple(
+        Net(a, b, c, owes.get((a, b, c), Decimal(0)), owes.get((b, a, c), Decimal(0)))
+        for a, b, c in pairs
+    )
+
+
+def _series(
+    uow: UnitOfWork, day: date, reads: Reads, scales: dict[str, int]
+) -> tuple[PositionSeries, ...]:
+    """The payables (or, for a party's own view, its claims) at each quarter end, summed
+    by debtor and creditor state."""
+    specs = uow.ledger.accounts()
+    ids = uow.ledger.account_ids()
+    chosen = debt_accounts(specs, reads)
+    moves = uow.ledger.day_totals_since([ids[name] for name in chosen], date(1, 1, 1))
+    by_key: dict[tuple[str, str, str], list[tuple[date, int]]] = defaultdict(list)
+    for name, debt in chosen.items():
+        key = (state_of(debt.debtor), state_of(debt.creditor), specs[name].unit)
+        by_key[key] += [(d, debt.sign * amount) for d, amount in moves.get(ids[name], [])]
+    merged = {key: sorted(dated) for key, dated in by_key.items() if key[0] != key[1]}
+    first = min((dated[0][0] for dated in merged.values() if dated), default=None)
+    days = quarter_ends(first, day) if first is not None else ()
+    points = balances_on(days, merged)
+    found = []
+    for currency in sorted({key[2] for key in merged}):
+        keys = sorted(k for k in merged if k[2] == currency)
+        found.append(
+            PositionSeries(
+                currency,
+                tuple((k[0], k[1]) for k in keys),
+                days,
+                tuple(tuple(to_decimal(p[k], scales[currency]) for p in points) for k in keys),
+            )
+        )
+    return tuple(found)
+
+
+def _installments(
+    uow: UnitOfWork, who: Principal, day: date, scales: dict[str, int]
+) -> tuple[Installment, ...]:
+    rows = sorted(
+        (row.due, t.id, row.number, t, row)
+        for t in financing.tranches(uow, actor=who)
+        for row in t.schedule.installments
+        if row.due > day
+    )[:INSTALLMENTS_SHOWN]
+    return tuple(
+        Installment(
+            due, tranche_id, number, t.debtor, t.creditor, t.currency,
+            to_decimal(row.principal, scales[t.currency]),
+            to_decimal(row.interest, scales[t.currency]),
+            to_decimal(row.payment, scales[t.currency]),
+        )
+        for due, tranche_id, number, t, row in rows
+    )  # fmt: skip
+
+
+def _ledger_state(uow: UnitOfWork) -> LedgerState:
+    head = uow.ledger.head()
+    size, root = uow.log.head()
+    a = audit_log.c
+    last = uow.connection.execute(
+        select(a.at, a.login, a.status, a.summary)
+        .where(a.route.in_(VERIFY_ROUTES))
+        .order_by(a.seq.desc())
+        .limit(1)
+    ).first()
+    return LedgerState(
+        transactions=head.seq,
+        head_hash=head.hash,
+        head_recorded=from_micros(head.recorded_at) if head.recorded_at else None,
+        log_origin=log.origin(uow),
+        log_size=size,
+        log_root=b64(root),
+        verified=None
+        if last is None
+        else Verification(from_micros(last.at), last.login, last.status, last.summary),
+    )
+
+
+def _checkpoint(uow: UnitOfWork, signers: int) -> SignedCheckpoint | None:
+    found = log.latest_checkpoint(uow, signers)
+    if found is None:
+        return None
+    c = checkpoints.c
+    filed = uow.connection.execute(
+        select(c.stored_at)
+        .where(c.size == found.size, c.note == found.note.decode())
+        .order_by(c.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return SignedCheckpoint(
+        found.size, b64(found.root), found.signers, None if filed is None else from_micros(filed)
+    )
+
+
+# -- the public page ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedRun:
+    """A settled (not reopened) run: its net before cash, owed by `debtor`."""
+
+    run_id: str
+    period: str
+    end: date
+    party_a: str
+    party_b: str
+    currency: str
+    debtor: str | None
+    creditor: str | None
+    net: Decimal
+
+
+@dataclass(frozen=True)
+class Results:
+    """Mission results as the public's analytics answer: `columns` (data item id and
+    name), `rows` (org unit name and period), `cells` by (column id, org unit, period)."""
+
+    columns: tuple[tuple[str, str], ...]
+    rows: tuple[tuple[str, str, str], ...]  # (org unit, its name, period)
+    cells: dict[tuple[str, str, str], ResultRow]
+
+    @property
+    def many_units(self) -> bool:
+        return len({ou for ou, _, _ in self.rows}) > 1
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """A pathway's indicators as the public's API answers them (None: suppressed)."""
+
+    pathway: str
+    started: int | None
+    completed: int | None
+    completion_rate: str | None
+    median_days: str | None
+    stopped_at: tuple[tuple[str, int | None], ...]
+
+
+@dataclass(frozen=True)
+class Published:
+    as_of: date
+    agreement: str
+    runs: tuple[PublishedRun, ...]  # newest first
+    results: Results
+    pathways: tuple[Pathway, ...]
+    checkpoint: SignedCheckpoint | None  # the latest signed one
+    log_origin: str
+    log_size: int  # now
+    cited_size: int  # the size a citation names
+    cited_root: str  # the log's root at that size (base64)
+
+
+def published(uow: UnitOfWork, as_of: date | None = None, size: int | None = None) -> Published:
+    """What anyone may read as of `as_of` (default: the last settled day): the settled
+    runs of periods ended by then, mission results of its year and before, the pathways,
+    the latest signed checkpoint; `size` (default: that checkpoint's, else the log's)
+    is the log size a citation names, and its root is given."""
+    day = as_of or _settled_through(uow) or date.today()
+    agreement = financing.current_agreement(uow)
+    runs = sorted(
+        (r for r in settlement.settlement_runs(uow) if r.statement["end"] <= day.isoformat()),
+        key=lambda r: (r.statement["end"], r.id),
+        reverse=True,
+    )
+    checkpoint = _checkpoint(uow, 1)
+    current, root = uow.log.head()
+    cited = size if size is not None else checkpoint.size if checkpoint else current
+    if not 0 < cited <= current:
+        raise InputError(
+            f"the log holds {current} entries: cite a size from 1 to {current}",
+            [Problem("out of range", field="log")],
+        )
+    cited_root = root if cited == current else log.consistency(uow, cited).from_root
+    return Published(
+        as_of=day,
+        agreement=agreement.agreement.name,
+        runs=tuple(_published_run(r.id, r.statement) for r in runs),
+        results=_results(uow, day),
+        pathways=tuple(_pathway(uow, name) for name in PATHWAYS),
+        checkpoint=checkpoint,
+        log_origin=log.origin(uow),
+        log_size=current,
+        cited_size=cited,
+        cited_root=b64(cited_root),
+    )
+
+
+def _published_run(run_id: str, statement: dict[str, Any]) -> PublishedRun:
+    net, parties = statement.get("net") or {}, statement["parties"]
+    return PublishedRun(
+        run_id,
+        statement["period"],
+        date.fromisoformat(statement["end"]),
+        parties[0],
+        parties[1],
+        statement["currency"],
+        net.get("debtor"),
+        net.get("creditor"),
+        Decimal(net.get("amount", "0")),
+    )
+
+
+def _results(uow: UnitOfWork, day: date) -> Results:
+    """Each indicator and the element it counts, by year, for the hierarchy's roots, as
+    the public's analytics answer (an indicator shown only where its count has data)."""
+    catalog = uow.missions.catalog()
+    elements = catalog.elements
+    roots = [u.uid for u in uow.missions.hierarchy().as_of().values() if u.parent is None]
+    columns: list[tuple[str, str]] = []
+    counted: dict[str, str] = {}  # indicator → the element its numerator counts
+    for indicator in catalog.indicators.values():
+        counts = indicator.numerator
+        if isinstance(counts, Item) and counts.combo is None and counts.element in elements:
+            columns.append((counts.element, elements[counts.element].name))
+            counted[indicator.uid] = counts.element
+        columns.append((indicator.uid, indicator.name))
+    if not columns or not roots:
+        return Results((), (), {})
+    dx = ";".join(dict.fromkeys(uid for uid, _ in columns))
+    found = analytics.query(uow, dx, "yearly", ";".join(roots), actor=ANONYMOUS)
+    cells = {(r.dx, r.ou, r.pe): r for r in found if r.pe <= str(day.year)}
+    cells = {
+        (dx_, ou, pe): r
+        for (dx_, ou, pe), r in cells.items()
+        if dx_ not in counted or (counted[dx_], ou, pe) in cells
+    }
+    names = {r.ou: r.ou_name for r in found}
+    rows = sorted({(ou, names[ou], pe) for _, ou, pe in cells}, key=lambda r: (r[0], r[2]))
+    return Results(tuple(dict.fromkeys(columns)), tuple(rows), cells)
+
+
+def _pathway(uow: UnitOfWork, name: str) -> Pathway:
+    found = cases.pathway_indicators(uow, name, actor=ANONYMOUS)
+    return Pathway(
+        name,
+        found["started"],
+        found["completed"],
+        found["completion_rate"],
+        found["median_days"],
+        tuple(found["stopped_at"].items()),
+    )
