@@ -229,8 +229,11 @@ def funnel(pathway: Pathway, answer: Mapping[str, Any]) -> tuple[Step, ...]:
     down: list[int | None] = [answer["started"]]  # from the first stage: started − stopped
     for n in stopped[:-1]:
         down.append(_sum([down[-1], None if n is None else -n]))
-    up: list[int | None] = []  # from completion: completed + stopped at or after the step
-    reached: int | None = answer["completed"]
+    # From completion: completed + stopped at or after the step — after completion's stage
+    # too (a case followed up without the surgery recorded is not completed).
+    after = [stopped_at.get(s, 0) for s in pathway.stages[len(stages) :]]
+    up: list[int | None] = []
+    reached: int | None = _sum([answer["completed"], *after])
     for n in reversed(stopped):
         reached = _sum([reached, n])
         up.append(reached)
