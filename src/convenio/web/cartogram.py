@@ -162,5 +162,8 @@ def cartogram(entities: Sequence[Entity], title: str, text: Callable[[Entity], s
             else f'<span class="tile-body" title="{escape(entity.name)}">{inner}</span>'
         )
         kind = shade(entity, classes)
-        tiles.append(f'<li class="tile c{place.column} r{place.row} {kind}">{body}</li>')
+        tiles.append(
+            f'<li class="tile c{place.column} r{place.row} {kind}" data-ou="{escape(entity.code)}">'
+            f"{body}</li>"
+        )
     return Markup(f'<ul class="cartogram" aria-label="{escape(title)}">{"".join(tiles)}</ul>')
