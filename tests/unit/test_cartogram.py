@@ -52,13 +52,18 @@ def test_the_map_has_one_tile_per_entity_with_its_value_as_text() -> None:
     ]
     markup = str(cartogram(entities, "Literacy", lambda e: f"v={e.value}"))
     tiles = _tiles(markup)
-    assert [name for _, name, _, _ in tiles] == [e.name for e in FEDERAL_ENTITIES]
-    assert [value for *_, value in tiles] == [f"v={i}" for i in range(24)]
+    # In reading order: the northern row west to east first (Falcón, Vargas, Nueva
+    # Esparta), Amazonas last; each entity once.
+    reading = sorted(FEDERAL_ENTITIES, key=lambda e: (GRID[e.code].row, GRID[e.code].column))
+    assert [name for _, name, _, _ in tiles] == [e.name for e in reading]
+    assert [e.code for e in reading][:3] == ["VE-I", "VE-X", "VE-O"]
+    index = {e.code: i for i, e in enumerate(FEDERAL_ENTITIES)}
+    assert [value for *_, value in tiles] == [f"v={index[e.code]}" for e in reading]
     hrefs = [href for _, _, href, _ in tiles]
-    assert hrefs == [f"/missions/units/{e.code}" for e in FEDERAL_ENTITIES]
+    assert hrefs == [f"/missions/units/{e.code}" for e in reading]
     # 24 values in 5 classes: 0–4 hold 5, 5, 5, 5 and 4 of them (the share below each).
     shades = [classes.split()[-1] for classes, *_ in tiles]
-    assert shades == [f"q{i * 5 // 24}" for i in range(24)]
+    assert shades == [f"q{index[e.code] * 5 // 24}" for e in reading]
     assert 'aria-label="Literacy"' in markup
 
 
@@ -76,12 +81,12 @@ def test_suppressed_missing_and_unreachable_entities_say_so_and_are_not_shaded()
 
     tiles = _tiles(str(cartogram(entities, "t", text)))
     assert [(c.split()[-1], href, value) for c, _, href, value in tiles] == [
+        ("suppressed", "/v", "suppressed"),  # Zulia, west of the Distrito Capital
         ("q0", "/a", "7"),
-        ("suppressed", "/v", "suppressed"),
-        ("empty", "/z", "no data"),
-        ("out", None, "no data"),
+        ("out", None, "no data"),  # Táchira, a row further south
+        ("empty", "/z", "no data"),  # Amazonas, the southernmost
     ]
-    assert tiles[3][1] == "Táchira &lt;b&gt;"  # names are escaped
+    assert tiles[2][1] == "Táchira &lt;b&gt;"  # names are escaped
 
 
 def test_quantile_classes_of_a_worked_example() -> None:

@@ -309,6 +309,8 @@ def test_the_public_funnels_are_the_public_answer(uow: UnitOfWork) -> None:
     full = {pw.pathway: pw for pw in pathways(uow, AUDITOR, "VE-V").pathways}
     view = pathways(uow, ANONYMOUS, "VE-V")
     assert view.public and view.unit is not None and view.unit.uid == "VE-V"
+    assert [u.uid for u in view.places] == ["VE", *(e.code for e in sorted(FEDERAL_ENTITIES))]
+    assert [u.uid for u in pathways(uow, ZULIA, "VE-V-01-CDI").places][-1] == "VE-V-01-CDI"
     for pw in view.pathways:
         answer: dict[str, Any] = cases.pathway_indicators(uow, pw.pathway, "VE-V", actor=ANONYMOUS)
         assert pw.answer == answer

@@ -419,6 +419,8 @@ def pathways(uow: UnitOfWork, actor: Principal, ou: str | None = None) -> Pathwa
         )
     root = _root(actor, hierarchy)
     places = [root, *_children(root, hierarchy)]
+    if where is not None and where not in places:  # a municipality, a site: chosen too
+        places.append(where)
     return PathwaysView(
         public=actor.reads_published_only(),
         unit=None if where is None else _unit(where, hierarchy, catalog, actor),

@@ -140,16 +140,15 @@ def shade(entity: Entity, classes: Mapping[str, int]) -> str:
 
 
 def cartogram(entities: Sequence[Entity], title: str, text: Callable[[Entity], str]) -> Markup:
-    """The tiles of the entities of `GRID` (others are left to the table), as a list of
-    links named `title`; `text(entity)` is what a tile says under its short name (the
-    value as the reader's locale writes it, or why there is none)."""
+    """The tiles of the entities of `GRID` (others are left to the table) in reading
+    order, as a list of links named `title`; `text(entity)` is what a tile says under
+    its short name (the value as the reader's locale writes it, or why there is none)."""
     values = {e.code: e.value for e in entities if e.value is not None and e.code in GRID}
     classes = quantile_classes(values) if values else {}
     tiles = []
-    for entity in entities:
-        place = GRID.get(entity.code)
-        if place is None:
-            continue
+    placed = [(GRID[e.code], e) for e in entities if e.code in GRID]
+    for place, entity in sorted(placed, key=lambda pair: (pair[0].row, pair[0].column)):
+        # in reading order (rows from the north, west to east): the keyboard's order too
         said = escape(text(entity))
         inner = (
             f'<span class="short" aria-hidden="true">{escape(place.short)}</span>'
