@@ -713,14 +713,9 @@ def _applied(uow: UnitOfWork, payment_ids: Sequence[str]) -> dict[str, tuple[str
     if not payment_ids:
         return {}
     t = transactions.c
-    needles = [json.dumps({"payment": pid})[1:-1] for pid in payment_ids]
-    query = (
-        select(t.id, t.metadata)
-        .where(
-            t.kind == "settlement", or_(*(t.metadata.contains(n, autoescape=True) for n in needles))
-        )
-        .order_by(t.seq)
-    )
+    # The metadata is JSON text: find the rows that mention an id, then read them.
+    mentions = or_(*(t.metadata.contains(pid, autoescape=True) for pid in payment_ids))
+    query = select(t.id, t.metadata).where(t.kind == "settlement", mentions).order_by(t.seq)
     found: dict[str, list[str]] = defaultdict(list)
     wanted = set(payment_ids)
     for txn_id, metadata in uow.connection.execute(query):
@@ -856,10 +851,9 @@ def transaction(
     run = None
     if txn.kind == "settlement":
         r = settlement_runs.c
-        needle = json.dumps(txn.id)
         for run_id, status, listed in uow.connection.execute(
             select(r.id, r.status, r.transactions).where(
-                r.transactions.contains(needle, autoescape=True)
+                r.transactions.contains(txn.id, autoescape=True)
             )
         ):
             if txn.id in json.loads(listed):
