@@ -224,9 +224,7 @@ def _not_yet_due(uow: UnitOfWork, day: date) -> int:
     interest accrued by `day` for periods not yet due. (Claims arise when they fall due;
     a run takes up every claim issued by its period's end.)"""
     accrued = uow.financing.accrued_by(day)
-    due_interest: dict[str, int] = {}
-    for claim in uow.financing.claims_due_by(day, ClaimType.INTEREST):
-        due_interest[claim.source] = due_interest.get(claim.source, 0) + claim.amount
+    due_interest = uow.financing.due_by_source(day, ClaimType.INTEREST)
     total = 0
     for tranche in uow.financing.tranches():
         owed_by_cuba = (state_of(tranche.debtor), state_of(tranche.creditor)) == (

@@ -323,11 +323,9 @@ def party_statement(
         ages[direction, other, f"{claim.type.value}|{claim.currency}", bucket] += outstanding
     principal: dict[tuple[str, str, str], int] = defaultdict(int)
     interest: dict[tuple[str, str, str], int] = defaultdict(int)
-    allocated = uow.financing.allocated_totals(as_of)
+    repaid = uow.financing.allocated_by_source(as_of, ClaimType.INSTALLMENT)
     accrued = uow.financing.accrued_by(as_of)
-    interest_due: dict[str, int] = defaultdict(int)
-    for claim in uow.financing.claims_due_by(as_of, ClaimType.INTEREST):
-        interest_due[claim.source] += claim.amount
+    interest_due = uow.financing.due_by_source(as_of, ClaimType.INTEREST)
     for tranche in uow.financing.tranches():
         if tranche.start <= as_of:
             holders |= {side(tranche.creditor), side(tranche.debtor)}
@@ -335,12 +333,8 @@ def party_statement(
         if where is None or tranche.start > as_of:
             continue
         direction, other = where
-        paid = sum(
-            allocated.get(f"{tranche.id}:inst:{row.number}", 0)
-            for row in tranche.schedule.installments
-        )
         key = (direction, other, tranche.currency)
-        principal[key] += tranche.principal - paid
+        principal[key] += tranche.principal - repaid.get(tranche.id, 0)
         # Accrued but not yet due: due interest is a claim above, in its age bucket.
         interest[key] += accrued.get(tranche.id, 0) - interest_due.get(tranche.id, 0)
     rows: list[dict[str, Any]] = []

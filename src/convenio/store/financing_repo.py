@@ -380,11 +380,29 @@ class FinancingRepository:
         allocated = self._allocated(as_of)
         return {r.claim_id: int(r.allocated) for r in self.conn.execute(select(allocated))}
 
-    def claims_due_by(self, as_of: date, type_: ClaimType) -> list[Claim]:
+    def due_by_source(self, as_of: date, type_: ClaimType) -> dict[str, int]:
+        """Per claim source (a tranche, for its installments and interest), the total of
+        its claims of `type_` due on or before `as_of`."""
+        c = claims.c
         rows = self.conn.execute(
-            select(claims).where(claims.c.due <= as_of, claims.c.type == type_.value)
+            select(c.source, func.sum(c.amount))
+            .where(c.due <= as_of, c.type == type_.value)
+            .group_by(c.source)
         )
-        return [_claim(r) for r in rows]
+        return {source: int(total) for source, total in rows}
+
+    def allocated_by_source(self, as_of: date, type_: ClaimType) -> dict[str, int]:
+        """Per claim source (a tranche, for its installments), what the settlement runs in
+        force ending by `as_of` allocated to its claims of `type_`."""
+        allocated = self._allocated(as_of)
+        c = claims.c
+        rows = self.conn.execute(
+            select(c.source, func.sum(allocated.c.allocated))
+            .select_from(claims.join(allocated, allocated.c.claim_id == c.id))
+            .where(c.type == type_.value)
+            .group_by(c.source)
+        )
+        return {source: int(total) for source, total in rows}
 
     def claims_of_type(self, type_: ClaimType, issued_from: date | None = None) -> list[Claim]:
         """Every claim of `type_` (issued on or after `issued_from`), by issue date and id."""

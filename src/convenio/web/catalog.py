@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_file
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
@@ -106,6 +106,44 @@ def _untranslated(catalogue: Catalog) -> list[str]:
     ]
 
 
+def _pair(message: Message) -> tuple[str, str]:
+    """A message as (id, translation), plurals joined, whichever file it was read from
+    (a .po gives tuples, a .mo lists)."""
+
+    def text(value: object) -> str:
+        return "\x00".join(value) if isinstance(value, list | tuple) else str(value)
+
+    return text(message.id), text(message.string)
+
+
+def _shipped(language: str, domain: str) -> Catalog | None:
+    path = _po_path(language, domain)
+    if not path.exists():
+        return None
+    with path.open("rb") as file:
+        return read_po(file, locale=language, domain=domain)
+
+
+def _disagreements(language: str, domains: list[str]) -> list[str]:
+    """A label translated one way in one domain and another way in another: the pages
+    would show whichever catalogue loads last."""
+    seen: dict[str, tuple[str, str]] = {}
+    found: list[str] = []
+    for domain in domains:
+        catalogue = _shipped(language, domain)
+        for message in catalogue or ():
+            if not message.id or not message.string:
+                continue
+            label, said = _pair(message)
+            first = seen.setdefault(label, (domain, said))
+            if first[1] != said:
+                found.append(
+                    f"{language}: {label!r} is {first[1]!r} in {first[0]}.po "
+                    f"but {said!r} in {domain}.po"
+                )
+    return found
+
+
 def problems() -> list[str]:
     """What is wrong with the shipped catalogues: a label without a Spanish translation,
     a catalogue that lacks a label of the sources, a ``.mo`` that is not its ``.po``."""
@@ -128,10 +166,12 @@ def problems() -> list[str]:
                 continue
             with compiled.open("rb") as file:
                 built = read_mo(file)
-            pairs = {(str(m.id), str(m.string)) for m in shipped if m.id and m.string}
-            got = {(str(m.id), str(m.string)) for m in built if m.id}
+            pairs = {_pair(m) for m in shipped if m.id and m.string}
+            got = {_pair(m) for m in built if m.id}
             if pairs != got:
                 found.append(f"{compiled.relative_to(WEB)}: not compiled from its .po")
+    for language in TRANSLATED:
+        found += _disagreements(language, sorted(template_catalogues()))
     return found
 
 

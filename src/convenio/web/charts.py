@@ -12,7 +12,7 @@ styles, which the pages' security policy forbids.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Final
@@ -23,9 +23,18 @@ __all__ = ["Bar", "Series", "bar_chart", "line_chart"]
 
 _WIDTH: Final = Decimal(640)
 _HEIGHT: Final = Decimal(240)
-_LEFT: Final = Decimal(8)
+_LEFT: Final = Decimal(64)  # room for the value axis' labels
+_RIGHT: Final = Decimal(24)  # room for the last label, centred on its point
 _BOTTOM: Final = Decimal(28)
 _TOP: Final = Decimal(12)
+_TICKS: Final = 4  # gridlines of the value axis, zero always among them
+
+Axis = Callable[[Decimal], str]
+"""How a value of the value axis reads (a page passes its locale's number format)."""
+
+
+def _plain(value: Decimal) -> str:
+    return f"{value.quantize(Decimal(1)):,}"
 
 
 @dataclass(frozen=True)
@@ -63,19 +72,36 @@ def _scale(values: Sequence[Decimal]) -> tuple[Decimal, Decimal]:
     return low, high if high != low else low + 1
 
 
-def bar_chart(title: str, bars: Sequence[Bar]) -> Markup:
+def _value_axis(low: Decimal, high: Decimal, y: Callable[[Decimal], Decimal], axis: Axis) -> str:
+    """Gridlines and labels at zero and at even steps up and down to the extremes."""
+    step = (high - low) / _TICKS
+    marks = sorted({Decimal(0), low, high, *(low + step * i for i in range(1, _TICKS))})
+    parts = []
+    for value in marks:
+        at = _px(y(value))
+        kind = "axis" if value == 0 else "grid"
+        parts.append(f'<line class="{kind}" x1="{_px(_LEFT)}" x2="{_px(_WIDTH - _RIGHT)}" '
+                     f'y1="{at}" y2="{at}"/>')  # fmt: skip
+        parts.append(
+            f'<text class="tick value" x="{_px(_LEFT - 4)}" y="{at}" text-anchor="end" '
+            f'dominant-baseline="middle">{escape(axis(value))}</text>'
+        )
+    return "".join(parts)
+
+
+def bar_chart(title: str, bars: Sequence[Bar], axis: Axis = _plain) -> Markup:
     """Vertical bars from a zero line (negative values hang below it)."""
     if not bars:
         return _frame(title, "")
     low, high = _scale([b.value for b in bars])
     plot = _HEIGHT - _BOTTOM - _TOP
-    step = (_WIDTH - _LEFT * 2) / len(bars)
+    step = (_WIDTH - _LEFT - _RIGHT) / len(bars)
 
     def y(value: Decimal) -> Decimal:
         return _TOP + plot * (high - value) / (high - low)
 
     zero = y(Decimal(0))
-    parts = [f'<line class="axis" x1="0" x2="{_px(_WIDTH)}" y1="{_px(zero)}" y2="{_px(zero)}"/>']
+    parts = [_value_axis(low, high, y, axis)]
     label_every = max(1, len(bars) // 12)
     for i, bar in enumerate(bars):
         x = _LEFT + step * i + step / 10
@@ -84,7 +110,7 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> Markup:
         parts.append(
             f'<rect class="bar {kind}" x="{_px(x)}" y="{_px(top)}" '
             f'width="{_px(step * 8 / 10)}" height="{_px(bottom - top)}">'
-            f"<title>{escape(bar.label)}: {escape(str(bar.value))}</title></rect>"
+            f"<title>{escape(bar.label)}: {escape(axis(bar.value))}</title></rect>"
         )
         if i % label_every == 0:
             parts.append(
@@ -94,20 +120,24 @@ def bar_chart(title: str, bars: Sequence[Bar]) -> Markup:
     return _frame(title, "".join(parts))
 
 
-def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> Markup:
+def line_chart(
+    title: str, labels: Sequence[str], series: Sequence[Series], axis: Axis = _plain
+) -> Markup:
     """One line per series over `labels`, with a legend."""
     values = [v for s in series for v in s.values]
     if not labels or not values:
         return _frame(title, "")
     low, high = _scale(values)
     plot = _HEIGHT - _BOTTOM - _TOP
-    step = (_WIDTH - _LEFT * 2) / max(1, len(labels) - 1)
+    step = (_WIDTH - _LEFT - _RIGHT) / max(1, len(labels) - 1)
+
+    def y(value: Decimal) -> Decimal:
+        return _TOP + plot * (high - value) / (high - low)
 
     def point(i: int, value: Decimal) -> str:
-        return f"{_px(_LEFT + step * i)},{_px(_TOP + plot * (high - value) / (high - low))}"
+        return f"{_px(_LEFT + step * i)},{_px(y(value))}"
 
-    zero = _TOP + plot * high / (high - low)
-    parts = [f'<line class="axis" x1="0" x2="{_px(_WIDTH)}" y1="{_px(zero)}" y2="{_px(zero)}"/>']
+    parts = [_value_axis(low, high, y, axis)]
     for n, line in enumerate(series):
         points = " ".join(point(i, v) for i, v in enumerate(line.values))
         parts.append(
@@ -115,14 +145,18 @@ def line_chart(title: str, labels: Sequence[str], series: Sequence[Series]) -> M
             f"<title>{escape(line.name)}</title></polyline>"
         )
         parts.append(
-            f'<text class="legend series-{n % 6}" x="{_px(_LEFT + 4)}" '
+            f'<text class="legend series-{n % 6}" x="{_px(_LEFT + 6)}" '
             f'y="{_px(_TOP + 12 * (n + 1))}">{escape(line.name)}</text>'
         )
     label_every = max(1, len(labels) // 8)
+    last = len(labels) - 1
     for i, label in enumerate(labels):
-        if i % label_every == 0:
+        if i % label_every == 0 or i == last:
+            if i == last and i % label_every and last - (last // label_every) * label_every < 2:
+                continue  # too close to the previous label to be read
+            anchor = "start" if i == 0 else "end" if i == last else "middle"
             parts.append(
                 f'<text class="tick" x="{_px(_LEFT + step * i)}" y="{_px(_HEIGHT - 8)}" '
-                f'text-anchor="middle">{escape(label)}</text>'
+                f'text-anchor="{anchor}">{escape(label)}</text>'
             )
     return _frame(title, "".join(parts))

@@ -33,8 +33,9 @@ async def form_body(form: FormData) -> bytes:
         if isinstance(value, UploadFile):
             content = await value.read()
             await value.seek(0)
-            value = f"{value.filename} sha256:{hashlib.sha256(content).hexdigest()}"
-        fields.append((name, value))
+            fields.append((name, f"{value.filename} sha256:{hashlib.sha256(content).hexdigest()}"))
+        else:
+            fields.append((name, value))
     return urlencode(fields).encode()
 
 

@@ -56,16 +56,13 @@ def translations(language: str) -> NullTranslations:
     return merged
 
 
-def choose_language(asked: str | None, cookie: str | None, accept: str | None) -> str:
-    """The language of a page: asked for (``?lang=``), else remembered (the cookie), else
-    the first of the browser's ``Accept-Language`` that is offered, else Spanish."""
-    for candidate in (asked, cookie):
+def choose_language(asked: str | None, remembered: str | None) -> str:
+    """The language of a page: the one asked for (``?lang=``), else the one remembered
+    (the cookie the switcher sets), else Spanish — the browser's own preference does
+    not switch it: the parties' working language is the default until a reader chooses."""
+    for candidate in (asked, remembered):
         if candidate is not None and candidate in LANGUAGES:
             return candidate
-    for part in (accept or "").split(","):
-        primary = part.split(";")[0].strip().lower()[:2]
-        if primary in LANGUAGES:
-            return primary
     return DEFAULT_LANGUAGE
 
 

@@ -195,9 +195,7 @@ def page_for(request: Request) -> Page:
     store = request.app.state.store
     assert isinstance(store, Store)
     asked = request.query_params.get("lang")
-    language = choose_language(
-        asked, request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
-    )
+    language = choose_language(asked, request.cookies.get(LANGUAGE_COOKIE))
     return Page(
         request=request,
         principal=session_principal(store, request),
