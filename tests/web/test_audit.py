@@ -1,0 +1,121 @@
+"""The audit page in a real browser against ``convenio serve`` over the demo: the
+coordinator saves a month of data, the auditor finds that save in the trail through the
+filter (user, days, method, route) as the services record it, and verifies the ledger
+from the page — the report is the one `services.ledger.verify` gives in the test, and
+verifying records nothing; an administrator reads the trail without the button (and is
+refused the verification), a treasury is refused the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import BrowserContext
+
+from convenio.auth import AuditEntry
+from convenio.services import access, ledger
+from convenio.store import UnitOfWork
+from convenio.store.ledger_repo import from_micros
+from convenio.web.i18n import Formats
+from tests.web import test_entry
+from tests.web.harness import WebApp, screenshot
+from tests.web.test_entry import assert_accessible, sign_in
+
+context = test_entry.context  # the harness's context with axe-core loaded (a fixture)
+
+COORDINATOR: Final = "zulia-coordinator"
+SITE: Final = "VE-V-05-CDI"  # where the coordinator saves before the auditor looks
+MONTH: Final = {"es": "2016-01", "en": "2016-02"}
+VERIFIED: Final = {"es": "Verificado", "en": "Verified"}
+
+
+@contextmanager
+def reading(app: WebApp) -> Iterator[UnitOfWork]:
+    store = app.store()
+    try:
+        with store.unit_of_work() as uow:
+            yield uow
+    finally:
+        store.close()
+
+
+def last_entry_save(app: WebApp) -> tuple[AuditEntry, str]:
+    """The coordinator's newest save of the entry form, and its stored hash."""
+    with reading(app) as uow:
+        saves = [e for e in access.audit_entries(uow, COORDINATOR) if e.route == "/entry"]
+        hashes = {e.seq: h for e, h in uow.auth.iter_audit() if e.seq == saves[-1].seq}
+    return saves[-1], hashes[saves[-1].seq]
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
+    context: BrowserContext, web_app: WebApp, tmp_path: Path, lang: str
+) -> None:
+    fmt = Formats(lang)
+    query = urlencode({"dataSet": "BA_MONTHLY", "orgUnit": SITE, "period": MONTH[lang]})
+    page = sign_in(context, web_app, COORDINATOR, lang, f"/entry?{query}")
+    page.fill("#cell-CONSULT--A0_14", "7")
+    page.fill("#cell-CONSULT--A15P", "9")
+    with page.expect_navigation():
+        page.click("form.entry-grid button[type=submit]")
+    saved, digest = last_entry_save(web_app)
+    day = from_micros(saved.at).date().isoformat()
+
+    page = sign_in(context, web_app, "auditor", lang, "/audit")
+    page.select_option("#user", COORDINATOR)
+    page.fill("#since", day)
+    page.fill("#until", day)
+    page.select_option("#method", "POST")
+    page.fill("#route", "/entry")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    first = page.locator("table.trail tbody tr").first
+    assert first.get_attribute("id") == f"entry-{saved.seq}"
+    cells = first.locator("td").all_inner_texts()
+    assert cells[0] == str(saved.seq)
+    assert cells[1] == fmt.moment(from_micros(saved.at))
+    assert cells[2].startswith(COORDINATOR)
+    assert cells[3:6] == [f"POST {saved.route}", "200", saved.summary]
+    assert saved.summary.endswith(": 2 added, 0 updated, 0 deleted")
+    assert cells[7] == digest[:16] + "…"
+    assert_accessible(page)
+
+    with reading(web_app) as uow:
+        head_before = uow.auth.audit_head()
+    page.click("#verify")
+    page.wait_for_selector("#verify-result .verified")
+    with reading(web_app) as uow:
+        report = ledger.verify(uow)
+        assert uow.auth.audit_head() == head_before  # verifying recorded nothing
+    assert page.inner_text("#verify-result .verified") == VERIFIED[lang]
+    assert page.inner_text("#head-hash") == report.head_hash
+    assert page.inner_text("#transactions") == fmt.number(report.transactions)
+    assert fmt.number(report.head_seq) in page.inner_text("#verify-result dd")
+    assert page.inner_text("#log-root") == report.log_root
+    assert fmt.number(report.log_size) in page.inner_text("#verify-result")
+    assert page.inner_text("#audit-head") == report.audit_head
+    assert fmt.number(report.audit_entries) in page.inner_text("#verify-result")
+    screenshot(page, f"audit-{lang}", tmp_path)
+
+
+def test_an_admin_reads_the_trail_without_verifying_and_a_treasury_is_refused(
+    context: BrowserContext, web_app: WebApp
+) -> None:
+    page = sign_in(context, web_app, "admin", "en", "/audit")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.locator("table.trail").count() == 1
+    assert page.locator("#verify").count() == 0
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    token = page.get_attribute("header input[name=form_token]", "value")
+    refused = page.request.post(f"{web_app.url}/audit/verify", form={"form_token": token or ""})
+    assert refused.status == 403
+
+    page = sign_in(context, web_app, "ven-treasury", "en", "/overview")
+    answer = page.goto(f"{web_app.url}/audit")
+    assert answer is not None and answer.status == 403
