@@ -676,6 +676,9 @@ def figure_view(
         shown_ids = [cid for cid, _ in wanted[first:last]]
         lines = _Lines(uow, run, around, shown_ids)
         claims = tuple(lines.claim(cid) for cid in shown_ids)
+    pages = max(1, -(-len(shares) // PAGE_SIZE))
+    if page > pages:
+        raise NotFoundError(f"figure {figure!r} of run {run_id} has {pages} page(s), not {page}")
     return FigureView(
         statement=statement,
         direction=side,
@@ -687,7 +690,7 @@ def figure_view(
         count=len(shares),
         total=lines.money(sum(shares)),
         page=page,
-        pages=max(1, -(-len(shares) // PAGE_SIZE)),
+        pages=pages,
     )
 
 
