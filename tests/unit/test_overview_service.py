@@ -5,6 +5,7 @@ public's analytics, the log's tree."""
 
 from __future__ import annotations
 
+import shutil
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
@@ -12,17 +13,20 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from convenio.auth import ANONYMOUS, Principal, Role
+from convenio.cli.main import app
 from convenio.demo.figures import year_end
 from convenio.errors import InputError
 from convenio.log import b64, tree_hash
-from convenio.services import analytics, cases, ledger, settlement
+from convenio.services import analytics, cases, ledger, log, settlement
 from convenio.services.financing import current_agreement
 from convenio.services.overview import overview, published
 from convenio.store import Store, UnitOfWork
 from convenio.terms import state_of
 from convenio.units import to_decimal
+from tests.conftest import ConvenioEnv
 
 AUDITOR = Principal("auditor", Role.AUDITOR)
 VEN_TREASURY = Principal("ven-treasury", Role.TREASURY, party="VEN")
@@ -183,3 +187,37 @@ def test_a_citation_names_the_logs_root_at_its_size(uow: UnitOfWork) -> None:
     assert (cited.cited_size, cited.cited_root) == (1000, b64(tree_hash(1000, uow.log)))
     with pytest.raises(InputError, match="cite a size"):
         published(uow, None, size + 1)
+
+
+def test_the_checkpoint_both_parties_signed_is_the_overviews(
+    demo_store: Path, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    shutil.copytree(demo_store, data)
+    runner = CliRunner()
+
+    def convenio(*args: str) -> None:
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 0, (result.stdout, result.stderr)
+
+    store = Store(f"sqlite:///{data / 'convenio.db'}")
+    try:
+        with ConvenioEnv(data, tmp_path):
+            convenio("keys", "generate", "--party", "VEN")
+            convenio("keys", "generate", "--party", "CUB")
+            convenio("checkpoint", "sign", "--party", "VEN", "-o", "cp.note")
+            with store.unit_of_work() as uow:
+                assert overview(uow, AUDITOR).checkpoint is None  # one party only
+                one = published(uow).checkpoint
+                assert one is not None and one.signers == ("VEN",)
+            convenio("checkpoint", "cosign", "cp.note", "--party", "CUB")
+        with store.unit_of_work() as uow:
+            both = overview(uow, AUDITOR).checkpoint
+            kept = log.latest_checkpoint(uow, 2)
+            assert kept is not None and both is not None
+            assert (both.size, both.root) == (kept.size, b64(kept.root))
+            assert set(both.signers) == {"VEN", "CUB"} and both.filed is not None
+            cited = published(uow)
+            assert (cited.cited_size, cited.cited_root) == (kept.size, b64(kept.root))
+    finally:
+        store.close()
