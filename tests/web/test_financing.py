@@ -25,34 +25,10 @@ from convenio.financing.claims import Payment
 from convenio.services import financing, ledger
 from convenio.store import UnitOfWork
 from convenio.web.i18n import Formats
-from tests.conftest import skip_unless_ci
-from tests.web.harness import AXE, WebApp, screenshot, sign_in
+from tests.web.harness import WebApp, assert_accessible, screenshot, sign_in
 
 LANGUAGES = pytest.mark.parametrize("lang", ["es", "en"])
 AS_OF = date(2015, 12, 31)  # the demo's last settled day, given: other groups may settle more
-
-
-@pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    """The harness's context with axe-core loaded into every page before the page's own
-    scripts: the pages' Content-Security-Policy refuses the inline script that
-    `harness.axe_violations` adds (``script-src 'self'``), an init script it lets run."""
-    if not AXE.exists():
-        skip_unless_ci(f"axe-core is not installed at {AXE}")
-    context.add_init_script(path=str(AXE))
-    return context
-
-
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on `page` (`harness.assert_accessible`,
-    with axe already loaded by `context`)."""
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in result["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not found, f"{page.url}:\n" + "\n".join(found)
 
 
 @contextmanager
