@@ -55,7 +55,10 @@ from convenio.store.missions_tables import (
 )
 
 __all__ = [
+    "CELL_MESSAGE",
+    "FIELD_MESSAGES",
     "FORM_FILE",
+    "MESSAGES",
     "NEGATIVE_COUNT",
     "TYPE_MESSAGES",
     "CellKey",
@@ -92,6 +95,18 @@ TYPE_MESSAGES: Final[Mapping[ValueType, str]] = {
     ValueType.TEXT: "Enter a shorter text",
 }
 """Why a cell of each type was refused, in English (the page translates it)."""
+FIELD_MESSAGES: Final[Mapping[str, str]] = {
+    "period": "This period takes no changes",
+    "orgUnit": "This org unit takes no values here",
+    "value": "This value cannot be saved",
+}
+"""The page's words for the importer's problem on a cell, by the field it names."""
+CELL_MESSAGE: Final = "This cell cannot be saved"
+"""… and for a problem of another field."""
+MESSAGES: Final = frozenset(
+    {NEGATIVE_COUNT, CELL_MESSAGE, *TYPE_MESSAGES.values(), *FIELD_MESSAGES.values()}
+)
+"""Every message a cell may show (the page's catalogue holds each)."""
 _CELL_PREFIX: Final = "v:"
 _SAFE_NAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -523,12 +538,7 @@ def save_entry(
 
 
 def _field_message(problem: Problem) -> str:
-    """The page's words for an importer's problem on a cell, by the field it names."""
-    return {
-        "period": "This period takes no changes",
-        "orgUnit": "This org unit takes no values here",
-        "value": "This value cannot be saved",
-    }.get(problem.field or "", "This cell cannot be saved")
+    return FIELD_MESSAGES.get(problem.field or "", CELL_MESSAGE)
 
 
 def import_upload(
