@@ -149,3 +149,23 @@ def test_a_form_without_the_sessions_token_writes_nothing(client: TestClient) ->
             "/signout", data={"form_token": ""}, headers={"Origin": "https://evil.example"}
         )
         assert other.status_code == 403
+
+
+def test_templates_import_the_macros_with_the_pages_context() -> None:
+    """Without it a form's token renders empty and every write is refused."""
+    templates = Path(catalog.WEB / "templates")
+    loose = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*.html")
+        if re.search(r'{%\s*import\s+"macros.html"\s+as\s+\w+\s*%}', path.read_text())
+    ]
+    assert loose == []
+
+
+def test_each_language_keeps_its_own_words_from_request_to_request(client: TestClient) -> None:
+    with client:
+        for language, word in [("en", "Password"), ("es", "Contraseña"), ("en", "Password")]:
+            page = client.get(f"/signin?lang={language}")
+            assert f'<html lang="{language}">' in page.text
+            assert f'<label for="password">{word}</label>' in page.text
+            assert page.headers["referrer-policy"] == "same-origin"

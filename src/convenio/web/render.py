@@ -82,7 +82,8 @@ ROLE_LABELS: Final = (
 )  # the roles' names, as the header shows them
 
 
-def environment() -> Environment:
+def environment(language: str) -> Environment:
+    """The templates in `language`: its catalogue installed, its formats as filters."""
     env = Environment(
         loader=PackageLoader("convenio.web", "templates"),
         autoescape=select_autoescape(("html", "svg")),
@@ -93,10 +94,22 @@ def environment() -> Environment:
     env.globals["LANGUAGES"] = LANGUAGES
     env.globals["FORM_FIELD"] = FORM_FIELD
     env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
+    formats = Formats(language)
+    env.filters.update(
+        money=formats.money,
+        number=formats.number,
+        quantity=formats.quantity,
+        percent=formats.percent,
+        date=formats.date,
+        moment=formats.moment,
+    )
     return env
 
 
-_ENVIRONMENT: Final = environment()
+_ENVIRONMENTS: Final = {language: environment(language) for language in LANGUAGES}
+"""One environment per language, made once: templates are compiled once per language and
+a compiled template keeps the catalogue of the environment that loaded it."""
 
 
 @dataclass
@@ -161,17 +174,7 @@ class Page:
 
     def render_text(self, template: str, **values: Any) -> str:
         """The HTML of `template` with `values`, in the page's language."""
-        env = _ENVIRONMENT.overlay()
-        env.install_gettext_translations(translations(self.language), newstyle=True)  # type: ignore[attr-defined]
-        formats = self.formats
-        env.filters.update(
-            money=formats.money,
-            number=formats.number,
-            quantity=formats.quantity,
-            percent=formats.percent,
-            date=formats.date,
-            moment=formats.moment,
-        )
+        env = _ENVIRONMENTS[self.language]
         return env.get_template(template).render(self.context(values))
 
     def render(self, template: str, status: int = 200, **values: Any) -> HTMLResponse:
@@ -182,6 +185,9 @@ class Page:
 
     def finish(self, response: Response) -> Response:
         response.headers["Content-Security-Policy"] = PAGE_POLICY
+        # The API's no-referrer would make browsers send `Origin: null` with a page's
+        # forms; the pages' own origin is what `check_form` compares.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Content-Language"] = self.language
         response.headers.update(self.headers)
         if self.remember_language:
