@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import BrowserContext
 
-from tests.web.harness import WebApp, assert_accessible, screenshot, sign_in
+from tests.web.harness import Recorder, WebApp, assert_accessible, screenshot, sign_in
 
 
 def test_the_public_lands_on_the_public_page_and_is_asked_to_sign_in(
@@ -53,3 +54,40 @@ def test_a_form_from_another_page_is_refused(context: BrowserContext, web_app: W
     page = sign_in(context, web_app, "auditor")
     answer = page.request.post(f"{web_app.url}/signout", form={"form_token": "forged"})
     assert answer.status == 403
+
+
+EXPECTED_NAVIGATION = {
+    # What each role's header offers: the pages its role may see (principal.py's table).
+    None: ["/missions", "/public"],
+    "admin": ["/missions", "/audit", "/public"],
+    "ven-commission": ["/overview", "/settlement", "/financing", "/missions", "/public"],
+    "ven-treasury": ["/overview", "/settlement", "/financing", "/missions", "/public"],
+    "zulia-coordinator": ["/missions", "/entry", "/public"],
+    "auditor": ["/overview", "/settlement", "/financing", "/missions", "/audit", "/public"],
+}
+EVERY_PAGE = ["/overview", "/settlement", "/financing", "/missions", "/entry", "/audit", "/public"]
+
+
+@pytest.mark.parametrize("login", list(EXPECTED_NAVIGATION), ids=str)
+def test_every_role_reaches_its_pages_only_and_nothing_leaves_the_server(
+    context: BrowserContext, web_app: WebApp, recorder: Recorder, login: str | None
+) -> None:
+    """Each role's header links answer 200, every other page 403 (or sign-in for the
+    public), and — checked by the `context` fixture for every test — no page asked a
+    host other than the server for anything."""
+    page = context.new_page() if login is None else sign_in(context, web_app, login)
+    page.goto(f"{web_app.url}/public")
+    offered = page.eval_on_selector_all(
+        "header nav[aria-label] ul a", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert offered == EXPECTED_NAVIGATION[login]
+    for path in EVERY_PAGE:
+        answer = page.goto(f"{web_app.url}{path}")
+        assert answer is not None
+        if path in offered:
+            assert answer.status == 200, (login, path)
+        elif login is None:
+            assert "/signin?next=" in page.url, path
+        else:
+            assert answer.status == 403, (login, path)
+    assert recorder.urls and not recorder.foreign(web_app.host)
