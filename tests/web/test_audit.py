@@ -22,11 +22,8 @@ from convenio.services import access, ledger
 from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros
 from convenio.web.i18n import Formats
-from tests.web import test_entry
-from tests.web.harness import WebApp, screenshot
-from tests.web.test_entry import assert_accessible, sign_in
-
-context = test_entry.context  # the harness's context with axe-core loaded (a fixture)
+from tests.web.harness import WebApp, assert_accessible, screenshot
+from tests.web.test_entry import sign_in
 
 COORDINATOR: Final = "zulia-coordinator"
 SITE: Final = "VE-V-05-CDI"  # where the coordinator saves before the auditor looks

@@ -29,8 +29,7 @@ from convenio.auth import Principal, Role
 from convenio.errors import InputError
 from convenio.files import InMemory
 from convenio.services import access, catalog, mission_data
-from tests.conftest import skip_unless_ci
-from tests.web.harness import AXE, PASSWORD, PEOPLE, WebApp, screenshot
+from tests.web.harness import PASSWORD, PEOPLE, WebApp, assert_accessible, screenshot
 
 COORDINATOR: Final = "zulia-coordinator"
 DATA_SET: Final = "BA_MONTHLY"
@@ -63,14 +62,6 @@ SAID: Final = {
 }
 
 
-@pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    """The harness's context, axe-core at hand (skipped, or failed under CI, without it)."""
-    if not AXE.exists():
-        skip_unless_ci(f"axe-core is not installed at {AXE}")
-    return context
-
-
 def sign_in(context: BrowserContext, app: WebApp, login: str, language: str, path: str) -> Page:
     """`harness.sign_in`, landing on `path` (the sign-in form's ``next``) rather than on
     the role's first page, which is another group's and not what these tests look at."""
@@ -82,21 +73,6 @@ def sign_in(context: BrowserContext, app: WebApp, login: str, language: str, pat
         page.click("form[action='/signin'] button[type=submit]")
     assert page.url == app.url + path, f"{login} could not sign in: {page.inner_text('main')}"
     return page
-
-
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on `page`, as `harness.assert_accessible`
-    says — but axe-core evaluated through the driver: the pages' Content-Security-Policy
-    (``script-src 'self'``) refuses the inline script tag the harness adds."""
-    if page.evaluate("typeof axe") == "undefined":
-        page.evaluate(AXE.read_text(encoding="utf-8"))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in result["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not found, f"{page.url}:\n" + "\n".join(found)
 
 
 @pytest.fixture(scope="module")
@@ -153,11 +129,13 @@ def test_a_coordinator_enters_a_month_in_the_grid_and_finds_it_stored(
     assert stored(web_app, token, SITE, month) == {}
 
     page = sign_in(context, web_app, COORDINATOR, lang, "/entry")
-    page.select_option("#dataSet", DATA_SET)
+    with page.expect_response(lambda r: "/entry?dataSet=" in r.url):
+        page.select_option("#dataSet", DATA_SET)  # its units come (htmx) before one is picked
     page.select_option("#orgUnit", SITE)
     page.fill("#period", month)
     with page.expect_navigation():
         page.click("#choice button[type=submit]")
+    assert page.url == form_url(web_app, SITE, month)
     headers = page.locator("table.grid thead th").all_inner_texts()
     assert headers == [said["head"], *(c.name for c in combos)]
     first, second = (c.id for c in combos)
