@@ -83,12 +83,9 @@ def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
     assert_accessible(page)
 
     with reading(web_app) as uow:
-        head_before = uow.auth.audit_head()
+        report = ledger.verify(uow)  # what the page must find: the record as it is now
     page.click("#verify")
     page.wait_for_selector("#verify-result .verified")
-    with reading(web_app) as uow:
-        report = ledger.verify(uow)
-        assert uow.auth.audit_head() == head_before  # verifying recorded nothing
     assert page.inner_text("#verify-result .verified") == VERIFIED[lang]
     assert page.inner_text("#head-hash") == report.head_hash
     assert page.inner_text("#transactions") == fmt.number(report.transactions)
@@ -97,6 +94,16 @@ def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
     assert fmt.number(report.log_size) in page.inner_text("#verify-result")
     assert page.inner_text("#audit-head") == report.audit_head
     assert fmt.number(report.audit_entries) in page.inner_text("#verify-result")
+    with reading(web_app) as uow:
+        after = ledger.verify(uow)
+        recorded = uow.auth.last_audit_entry(["/audit/verify"])
+    # It passed, so it is recorded: one audit entry more (and its log entry), its own.
+    assert (after.audit_entries, after.log_size) == (report.audit_entries + 1, report.log_size + 1)
+    assert recorded is not None and (recorded.login, recorded.status) == ("auditor", 200)
+    assert recorded.summary == (
+        f"verified: {report.transactions} transactions (head {report.head_hash[:16]}), log of "
+        f"{report.log_size} entries (root {report.log_root}), {report.audit_entries} audit entries"
+    )
     screenshot(page, f"audit-{lang}", tmp_path)
 
 

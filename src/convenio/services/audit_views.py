@@ -213,3 +213,26 @@ def verify_ledger(uow: UnitOfWork) -> Verification:
     except IntegrityError as exc:
         return Verification(None, str(exc), time.perf_counter() - started)
     return Verification(report, None, time.perf_counter() - started)
+
+
+def verify_and_record(uow: UnitOfWork) -> Verification:
+    """`verify_ledger` in a writer's held unit of work (a web form's write): when the
+    record verifies, the unit of work commits — nothing of its own — so that the write
+    records the verification in the audit trail (who verified, when, which heads: the
+    overview's "last verification"); a verification that fails records nothing, and
+    the page names the first bad record."""
+    found = verify_ledger(uow)
+    if found.ok:
+        uow.commit()
+    return found
+
+
+def verification_summary(found: Verification) -> str:
+    """How the audit trail says what a verification found."""
+    if found.report is None:
+        return f"verification failed: {found.problem}"
+    r = found.report
+    return (
+        f"verified: {r.transactions} transactions (head {r.head_hash[:16]}), log of "
+        f"{r.log_size} entries (root {r.log_root}), {r.audit_entries} audit entries"
+    )

@@ -41,7 +41,6 @@ from convenio.settlement.positions import (
     statement_debts,
 )
 from convenio.store import UnitOfWork
-from convenio.store.auth_tables import audit_log
 from convenio.store.ledger_repo import from_micros
 from convenio.store.log_tables import checkpoints
 from convenio.terms import state_of
@@ -316,13 +315,7 @@ def _installments(
 def _ledger_state(uow: UnitOfWork) -> LedgerState:
     head = uow.ledger.head()
     size, root = uow.log.head()
-    a = audit_log.c
-    last = uow.connection.execute(
-        select(a.at, a.login, a.status, a.summary)
-        .where(a.route.in_(VERIFY_ROUTES))
-        .order_by(a.seq.desc())
-        .limit(1)
-    ).first()
+    last = uow.auth.last_audit_entry(VERIFY_ROUTES)
     return LedgerState(
         transactions=head.seq,
         head_hash=head.hash,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,6 +270,16 @@ class AuthRepository:
         if limit is not None:
             query = query.limit(limit)
         return [audit_entry_of(r) for r in self.conn.execute(query)]
+
+    def last_audit_entry(self, routes: Sequence[str]) -> AuditEntry | None:
+        """The latest entry of a request to one of `routes` (as the trail keeps them)."""
+        row = self.conn.execute(
+            select(audit_log)
+            .where(audit_log.c.route.in_(list(routes)))
+            .order_by(audit_log.c.seq.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else audit_entry_of(row)
 
     def iter_audit(self) -> Generator[tuple[AuditEntry, str]]:
         """Every entry with its stored hash, in chain order (for verification). Streamed

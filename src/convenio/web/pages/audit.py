@@ -1,7 +1,7 @@
 """The audit page: the trail of every state-changing request, newest first, filterable
 (``GET /audit``; who: `Action.READ_AUDIT` — the auditor and the administrator), and the
 whole record verified from the page (``POST /audit/verify``; who: `Action.VERIFY` — the
-auditor and the commissions): a read that records nothing, its form token checked.
+auditor and the commissions): a form's write, audited when the record verifies.
 """
 
 from __future__ import annotations
@@ -9,15 +9,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query
 from starlette.responses import Response
 
 from convenio.api.deps import Reader
 from convenio.auth import Action
 from convenio.errors import InputError
 from convenio.services import audit_views
+from convenio.web.forms import FormWrite
 from convenio.web.render import Page, PageDep
-from convenio.web.session import FORM_FIELD, check_form
 
 __all__ = ["router"]
 
@@ -66,15 +66,12 @@ def _tools(page: Page) -> dict[str, Any]:
 
 
 @router.post("/audit/verify")
-def verify(
-    page: PageDep,
-    request: Request,
-    uow: Reader,
-    token: Annotated[str, Form(alias=FORM_FIELD)] = "",
-) -> Response:
+def verify(page: PageDep, write: FormWrite) -> Response:
     """Verify the whole record (`services.ledger.verify`) and show its report, or the
-    first bad record it names. A read: nothing is recorded."""
+    first bad record it names. A verification that passes is recorded in the audit
+    trail (the overview shows the last one); one that fails records nothing."""
     page.require(Action.VERIFY)
-    check_form(request, token)
-    result = audit_views.verify_ledger(uow)
+    result = write.apply(
+        page.principal, audit_views.verify_and_record, audit_views.verification_summary
+    )
     return page.render("audit/verify.html", title=page.gettext("Verify the ledger"), result=result)

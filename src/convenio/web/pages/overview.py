@@ -45,6 +45,7 @@ def overview_page(
         title=page.gettext("Overview"),
         ov=found,
         audits=page.may(Action.READ_AUDIT),
+        verifies=page.may(Action.VERIFY),
         charts=[chart_of(page, series) for series in found.series],
     )
 
