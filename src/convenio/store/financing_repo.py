@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -462,8 +462,11 @@ class FinancingRepository:
         return {source: (_month(last), int(total)) for source, last, total in rows}
 
     def accrued_by(self, as_of: date) -> dict[str, int]:
-        """Per tranche, the interest accrued in months ending on or before `as_of`."""
-        month = f"{as_of.year:04d}-{as_of.month:02d}"
+        """Per tranche, the interest accrued in months ending on or before `as_of` (a
+        month's accrual is booked on its last day: inside a month, only the months before)."""
+        last_day = (as_of + timedelta(days=1)).month != as_of.month
+        ended = as_of if last_day else as_of.replace(day=1) - timedelta(days=1)
+        month = f"{ended.year:04d}-{ended.month:02d}"
         rows = self.conn.execute(
             select(accruals.c.tranche_id, func.sum(accruals.c.amount))
             .where(accruals.c.month <= month)
