@@ -103,6 +103,9 @@ def test_the_spanish_catalogues_are_complete_and_compiled() -> None:
     [
         ("/settlement/runs/x", "/settlement/runs/x"),
         ("//evil.example/x", "/"),
+        ("/\\evil.example/x", "/"),
+        ("/overview\\..", "/"),
+        ("/over\nview", "/"),
         ("https://evil.example/", "/"),
         ("", "/"),
         (None, "/"),
@@ -149,6 +152,13 @@ def test_a_form_without_the_sessions_token_writes_nothing(client: TestClient) ->
             "/signout", data={"form_token": ""}, headers={"Origin": "https://evil.example"}
         )
         assert other.status_code == 403
+        # Nor may another site sign a reader in (as an account of its choosing).
+        foreign = client.post(
+            "/signin",
+            data={"login": "someone", "password": "a long enough password"},
+            headers={"Origin": "https://evil.example"},
+        )
+        assert foreign.status_code == 403 and "convenio_session" not in foreign.cookies
 
 
 def test_templates_import_the_macros_with_the_pages_context() -> None:

@@ -355,8 +355,9 @@ def not_of_log(uow: UnitOfWork, body: Checkpoint) -> str | None:
 
 
 def latest_checkpoint(uow: UnitOfWork, signers: int = 1) -> StoredCheckpoint | None:
-    """The largest checkpoint the store holds signed by at least `signers` keys (the
-    latest of them among equal sizes)."""
+    """The largest checkpoint the store holds signed by at least `signers` parties (the
+    latest of them among equal sizes). A key is named by its party's code, so counting
+    the names that verified counts parties: a party's old and new key count once."""
     c = checkpoints.c
     known = announced_verifiers(uow)
     rows = uow.connection.execute(select(c.size, c.note).order_by(c.size.desc(), c.id.desc())).all()

@@ -64,8 +64,9 @@ __all__ = [
     "published",
 ]
 
-VERIFY_ROUTES: Final = ("/audit/verify", "/api/v1/ledger/verify")
-"""Routes whose audit entry, if any, records a verification of the whole record."""
+VERIFY_ROUTES: Final = ("/audit/verify",)
+"""Routes whose audit entry records a verification of the whole record that passed (the
+API's ``GET /api/v1/ledger/verify`` is a read, and reads are not audited)."""
 INSTALLMENTS_SHOWN: Final = 8
 Reads = Callable[[str], bool]
 

@@ -30,6 +30,7 @@ __all__ = [
     "FORM_FIELD",
     "SESSION_COOKIE",
     "check_form",
+    "check_origin",
     "end_session",
     "form_token",
     "session_principal",
@@ -82,14 +83,20 @@ def form_token(request: Request) -> str:
     return hmac.new(token.encode(), b"convenio web form", hashlib.sha256).hexdigest()
 
 
-def check_form(request: Request, sent: str | None) -> None:
-    """Refuse a POST from another origin or without this session's form token."""
+def check_origin(request: Request) -> None:
+    """Refuse a POST that a page of another origin sent (the sign-in form too: another
+    site must not sign a reader in as an account of its choosing)."""
     origin = request.headers.get("origin")
     own = f"{request.url.scheme}://{request.url.netloc}"
     if origin is not None and origin != own:
         raise AccessError(
             f"a form of {origin} may not write here", [Problem("another origin", field="Origin")]
         )
+
+
+def check_form(request: Request, sent: str | None) -> None:
+    """Refuse a POST from another origin or without this session's form token."""
+    check_origin(request)
     expected = form_token(request)
     if not expected or not hmac.compare_digest(expected, sent or ""):
         raise AccessError(

@@ -78,15 +78,16 @@ def latest_checkpoint(
     uow: Reader,
     who: CanReadPublic,
     signers: Annotated[
-        int, Query(ge=1, le=100, description="Signed by at least this many keys")
+        int, Query(ge=1, le=100, description="Signed by the keys of at least this many parties")
     ] = 1,
 ) -> PlainTextResponse:
-    """The largest checkpoint filed on the server and signed by at least ``signers``
-    keys (2: both parties), as the signed note it is; 404 when there is none."""
+    """The largest checkpoint filed on the server and signed by the keys of at least
+    ``signers`` parties (2: both; a party's two keys count once), as the signed note it
+    is; 404 when there is none."""
     found = log.latest_checkpoint(uow, signers)
     if found is None:
         raise NotFoundError(
-            f"no checkpoint signed by {signers} key(s) was filed on this server",
+            f"no checkpoint signed by {signers} of the parties was filed on this server",
             [Problem("none so signed", field="signers")],
         )
     return PlainTextResponse(found.note)

@@ -11,7 +11,7 @@ from convenio.errors import AuthenticationError, ConvenioError
 from convenio.services import access
 from convenio.web.forms import FormWrite
 from convenio.web.render import Page, PageDep
-from convenio.web.session import end_session, start_session
+from convenio.web.session import check_origin, end_session, start_session
 
 __all__ = ["router"]
 
@@ -19,8 +19,15 @@ router = APIRouter(include_in_schema=False)
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path of this site only (never another host)."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Where to go after signing in: a path of this site only — never another host, nor
+    what a browser might read as one (``//host``, ``/\\host``, control characters)."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith(("//", "/\\"))
+        and "\\" not in target
+        and target.isprintable()
+    ):
         return target
     return "/"
 
@@ -53,6 +60,7 @@ def signin(
 ) -> Response:
     """The API's sign-in (throttled and audited the same way); the token goes to an
     HttpOnly cookie. A failure says the same for a wrong login as for a wrong password."""
+    check_origin(request)
     throttle = request.app.state.login_throttle
     store = request.app.state.store
     address = request.client.host if request.client else ""
