@@ -22,7 +22,8 @@ from convenio.errors import InputError
 from convenio.log import b64, tree_hash
 from convenio.services import analytics, cases, ledger, log, settlement
 from convenio.services.financing import current_agreement
-from convenio.services.overview import overview, published
+from convenio.services.overview import overview
+from convenio.services.published import published
 from convenio.store import Store, UnitOfWork
 from convenio.terms import state_of
 from convenio.units import to_decimal

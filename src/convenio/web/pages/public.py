@@ -6,7 +6,7 @@ answers them (small counts suppressed: `GET /api/v1/analytics`,
 ``/api/v1/indicators/pathways`` with no token), the latest signed checkpoint of the log,
 and a permanent address to cite: ``/public?as_of=YYYY-MM-DD&log=N`` names the day and
 the size of the log whose root the citation gives. The data is one call of
-`convenio.services.overview.published`.
+`convenio.services.published.published`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from convenio.api.deps import Reader
 from convenio.auth import Action
-from convenio.services.overview import Published, published
+from convenio.services.published import Published, published
 from convenio.web.render import Page, PageDep
 
 __all__ = ["router"]
