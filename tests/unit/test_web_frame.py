@@ -179,3 +179,10 @@ def test_each_language_keeps_its_own_words_from_request_to_request(client: TestC
             assert f'<html lang="{language}">' in page.text
             assert f'<label for="password">{word}</label>' in page.text
             assert page.headers["referrer-policy"] == "same-origin"
+
+
+def test_a_charts_axis_reads_in_the_locale_shortened() -> None:
+    assert Formats("es").compact(Decimal("2418930415.80")) == "2418,9\u00a0M"
+    assert Formats("en").compact(Decimal("2418930415.80")) == "2.4B"
+    svg = str(bar_chart("t", [Bar("2011", Decimal("1500000"))], axis=Formats("es").compact))
+    assert "1,5\u00a0M" in svg and "1.500.000" not in svg

@@ -23,7 +23,7 @@ from typing import Final
 
 from babel import Locale
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_compact_decimal, format_decimal, format_percent
 from babel.support import NullTranslations, Translations
 
 __all__ = [
@@ -96,6 +96,11 @@ class Formats:
     def quantity(self, value: Decimal | int | str, unit: str) -> str:
         """A quantity and its unit: ``53.000 bbl``, ``12,5 person-months``."""
         return f"{self.number(value)}\u00a0{unit}"
+
+    def compact(self, value: Decimal | int | str) -> str:
+        """A figure shortened for a chart's axis (es ``2418,9 M``, en ``2.4B``): for the
+        eye only — tables beside the charts carry the exact figures."""
+        return format_compact_decimal(Decimal(value), locale=self.locale, fraction_digits=1)
 
     def percent(self, value: Decimal | str, places: int = 1) -> str:
         """A ratio (0.25) as a percentage in the locale (``25,0 %``)."""

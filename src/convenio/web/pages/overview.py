@@ -69,7 +69,8 @@ def chart_of(page: Page, series: PositionSeries) -> dict[str, Any]:
         "currency": series.currency
     }
     labels = [day_label(d) for d in series.days]
-    svg = line_chart(title, labels, [Series(n, v) for n, v in zip(names, series.owed, strict=True)])
+    lines = [Series(n, v) for n, v in zip(names, series.owed, strict=True)]
+    svg = line_chart(title, labels, lines, axis=fmt.compact)
     headers = [page.gettext("Quarter end"), *names, page.gettext("Net")]
     rows = [
         [labels[j], *(fmt.money(values[j], series.currency) for values in series.owed),
