@@ -8,7 +8,9 @@
 - `context` (per test): a fresh browser context (no cookies) that records every request
   its pages make; at the end of the test every request must have gone to the server's
   own host (no CDN, no font service, nothing else).
-- `sign_in(context, app, person, language)` → a page signed in through the sign-in form.
+- `sign_in(context, app, person, language, next=None)` → a page signed in through the
+  sign-in form, on the role's first page or, given `next`, on that path.
+- `reading(app)`: a read-only unit of work on the served store (the store closed after).
 - `assert_accessible(page)`: axe-core (from the npm registry: ``.ci/run`` installs it in
   ``.cache/npm``; the context loads it into every page) finds no serious or critical
   violation on the page.
@@ -23,17 +25,18 @@ import json
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 import tests.api.conftest  # noqa: F401  (it imports tests.api.live last: load it first)
 from convenio.services import access
-from convenio.store import Store
+from convenio.store import Store, UnitOfWork
 from tests.api.live import serve
 from tests.conftest import skip_unless_ci
 
@@ -44,6 +47,7 @@ __all__ = [
     "WebApp",
     "assert_accessible",
     "axe_violations",
+    "reading",
     "screenshot",
     "sign_in",
 ]
@@ -81,6 +85,17 @@ class WebApp:
     def store(self) -> Store:
         """The served store, opened by the test (close it after use)."""
         return Store(self.store_url)
+
+
+@contextmanager
+def reading(app: WebApp) -> Iterator[UnitOfWork]:
+    """A read-only unit of work on the served store, which is closed after."""
+    store = app.store()
+    try:
+        with store.unit_of_work() as uow:
+            yield uow
+    finally:
+        store.close()
 
 
 @dataclass
@@ -163,15 +178,25 @@ def context(browser: Browser, web_app: WebApp, recorder: Recorder) -> Iterator[B
     assert not foreign, f"requests to other hosts: {foreign}"
 
 
-def sign_in(context: BrowserContext, app: WebApp, login: str, language: str = "es") -> Page:
-    """A page of `context` signed in as `login` through the sign-in form, in `language`."""
+def sign_in(
+    context: BrowserContext,
+    app: WebApp,
+    login: str,
+    language: str = "es",
+    next: str | None = None,
+) -> Page:
+    """A page of `context` signed in as `login` through the sign-in form, in `language`:
+    on the role's first page or, given `next` (a path, the form's ``next``), on `next`."""
     page = context.new_page()
-    page.goto(f"{app.url}/signin?lang={language}")
+    query = {"next": next, "lang": language} if next is not None else {"lang": language}
+    page.goto(f"{app.url}/signin?" + urlencode(query))
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
         page.click("form[action='/signin'] button[type=submit]")
     assert "/signin" not in page.url, f"{login} could not sign in: {page.inner_text('main')}"
+    if next is not None:
+        assert page.url == app.url + next, f"{login} landed on {page.url}, not on {next}"
     return page
 
 

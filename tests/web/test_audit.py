@@ -8,8 +8,6 @@ refused the verification), a treasury is refused the page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Final
 from urllib.parse import urlencode
@@ -19,26 +17,14 @@ from playwright.sync_api import BrowserContext
 
 from convenio.auth import AuditEntry
 from convenio.services import access, ledger
-from convenio.store import UnitOfWork
 from convenio.store.ledger_repo import from_micros
 from convenio.web.i18n import Formats
-from tests.web.harness import WebApp, assert_accessible, screenshot
-from tests.web.test_entry import sign_in
+from tests.web.harness import WebApp, assert_accessible, reading, screenshot, sign_in
 
 COORDINATOR: Final = "zulia-coordinator"
 SITE: Final = "VE-V-05-CDI"  # where the coordinator saves before the auditor looks
 MONTH: Final = {"es": "2016-01", "en": "2016-02"}
 VERIFIED: Final = {"es": "Verificado", "en": "Verified"}
-
-
-@contextmanager
-def reading(app: WebApp) -> Iterator[UnitOfWork]:
-    store = app.store()
-    try:
-        with store.unit_of_work() as uow:
-            yield uow
-    finally:
-        store.close()
 
 
 def last_entry_save(app: WebApp) -> tuple[AuditEntry, str]:
@@ -55,7 +41,7 @@ def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
 ) -> None:
     fmt = Formats(lang)
     query = urlencode({"dataSet": "BA_MONTHLY", "orgUnit": SITE, "period": MONTH[lang]})
-    page = sign_in(context, web_app, COORDINATOR, lang, f"/entry?{query}")
+    page = sign_in(context, web_app, COORDINATOR, lang, next=f"/entry?{query}")
     page.fill("#cell-CONSULT--A0_14", "7")
     page.fill("#cell-CONSULT--A15P", "9")
     with page.expect_navigation():
@@ -63,7 +49,7 @@ def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
     saved, digest = last_entry_save(web_app)
     day = from_micros(saved.at).date().isoformat()
 
-    page = sign_in(context, web_app, "auditor", lang, "/audit")
+    page = sign_in(context, web_app, "auditor", lang, next="/audit")
     page.select_option("#user", COORDINATOR)
     page.fill("#since", day)
     page.fill("#until", day)
@@ -110,7 +96,7 @@ def test_the_auditor_finds_a_save_in_the_trail_and_verifies_the_ledger(
 def test_an_admin_reads_the_trail_without_verifying_and_a_treasury_is_refused(
     context: BrowserContext, web_app: WebApp
 ) -> None:
-    page = sign_in(context, web_app, "admin", "en", "/audit")
+    page = sign_in(context, web_app, "admin", "en", next="/audit")
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.locator("table.trail").count() == 1
     assert page.locator("#verify").count() == 0
@@ -120,6 +106,6 @@ def test_an_admin_reads_the_trail_without_verifying_and_a_treasury_is_refused(
     refused = page.request.post(f"{web_app.url}/audit/verify", form={"form_token": token or ""})
     assert refused.status == 403
 
-    page = sign_in(context, web_app, "ven-treasury", "en", "/overview")
+    page = sign_in(context, web_app, "ven-treasury", "en", next="/overview")
     answer = page.goto(f"{web_app.url}/audit")
     assert answer is not None and answer.status == 403

@@ -29,7 +29,7 @@ from convenio.auth import Principal, Role
 from convenio.errors import InputError
 from convenio.files import InMemory
 from convenio.services import access, catalog, mission_data
-from tests.web.harness import PASSWORD, PEOPLE, WebApp, assert_accessible, screenshot
+from tests.web.harness import PEOPLE, WebApp, assert_accessible, screenshot, sign_in
 
 COORDINATOR: Final = "zulia-coordinator"
 DATA_SET: Final = "BA_MONTHLY"
@@ -60,19 +60,6 @@ SAID: Final = {
         "head": "Data element",
     },
 }
-
-
-def sign_in(context: BrowserContext, app: WebApp, login: str, language: str, path: str) -> Page:
-    """`harness.sign_in`, landing on `path` (the sign-in form's ``next``) rather than on
-    the role's first page, which is another group's and not what these tests look at."""
-    page = context.new_page()
-    page.goto(f"{app.url}/signin?" + urlencode({"lang": language, "next": path}))
-    page.fill("#login", login)
-    page.fill("#password", PASSWORD)
-    with page.expect_navigation():
-        page.click("form[action='/signin'] button[type=submit]")
-    assert page.url == app.url + path, f"{login} could not sign in: {page.inner_text('main')}"
-    return page
 
 
 @pytest.fixture(scope="module")
@@ -128,7 +115,7 @@ def test_a_coordinator_enters_a_month_in_the_grid_and_finds_it_stored(
         store.close()
     assert stored(web_app, token, SITE, month) == {}
 
-    page = sign_in(context, web_app, COORDINATOR, lang, "/entry")
+    page = sign_in(context, web_app, COORDINATOR, lang, next="/entry")
     with page.expect_response(lambda r: "/entry?dataSet=" in r.url):
         page.select_option("#dataSet", DATA_SET)  # its units come (htmx) before one is picked
     page.select_option("#orgUnit", SITE)
@@ -222,7 +209,7 @@ def test_an_upload_names_its_bad_line_and_field_and_the_corrected_file_imports(
     expected = importer_problems(web_app, "values.csv", bad)
     assert [(f, line, field) for f, line, field, _ in expected] == [("values.csv", "3", "value")]
 
-    page = sign_in(context, web_app, COORDINATOR, lang, "/entry/upload")
+    page = sign_in(context, web_app, COORDINATOR, lang, next="/entry/upload")
     assert_accessible(page)
     assert upload(page, "values.csv", bad, "text/csv") == 422
     shown = [
@@ -249,7 +236,7 @@ def test_an_xlsx_workbook_imports(context: BrowserContext, web_app: WebApp, toke
     sheet.append([ELEMENT, "201601", XLSX_SITE, "A15P", "", 8])
     out = io.BytesIO()
     book.save(out)
-    page = sign_in(context, web_app, COORDINATOR, "en", "/entry/upload")
+    page = sign_in(context, web_app, COORDINATOR, "en", next="/entry/upload")
     mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert upload(page, "consultations.xlsx", out.getvalue(), mime) == 200
     assert "consultations.xlsx was imported: 2 values added" in page.inner_text("#imported")

@@ -11,8 +11,6 @@ January 2016, after the demo's last settled period: no settled run changes.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -23,22 +21,11 @@ from playwright.sync_api import BrowserContext, Locator, Page
 from convenio.financing import series_from_points, split_invoice, value_delivery
 from convenio.financing.claims import Payment
 from convenio.services import financing, ledger
-from convenio.store import UnitOfWork
 from convenio.web.i18n import Formats
-from tests.web.harness import WebApp, assert_accessible, screenshot, sign_in
+from tests.web.harness import WebApp, assert_accessible, reading, screenshot, sign_in
 
 LANGUAGES = pytest.mark.parametrize("lang", ["es", "en"])
 AS_OF = date(2015, 12, 31)  # the demo's last settled day, given: other groups may settle more
-
-
-@contextmanager
-def reading(app: WebApp) -> Iterator[UnitOfWork]:
-    store = app.store()
-    try:
-        with store.unit_of_work() as uow:
-            yield uow
-    finally:
-        store.close()
 
 
 def _scaled(minor: int, scale: int) -> Decimal:

@@ -17,36 +17,12 @@ from playwright.sync_api import BrowserContext, Page
 from convenio.auth import Principal, Role
 from convenio.services import analytics, cases
 from convenio.web.i18n import Formats
-from tests.conftest import skip_unless_ci
-from tests.web.harness import AXE, WebApp, screenshot, sign_in
+from tests.web.harness import WebApp, assert_accessible, screenshot, sign_in
 
 LANGUAGES = ("es", "en")
 SUPPRESSED = {"es": "suprimido", "en": "suppressed"}
 AUDITOR = Principal("auditor", Role.AUDITOR)
 ZULIA = Principal("zulia-coordinator", Role.COORDINATOR, org_unit="VE-V")
-
-
-@pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    """The harness's context with axe-core loaded into every page as an init script: the
-    pages' Content-Security-Policy (``script-src 'self'``) refuses the inline script that
-    `harness.axe_violations` adds."""
-    if not AXE.exists():
-        skip_unless_ci(f"axe-core is not installed at {AXE}")
-    context.add_init_script(path=str(AXE))
-    return context
-
-
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on `page` (as `harness.assert_accessible`
-    says it, with axe loaded by `context`)."""
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in result["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not found, f"{page.url}:\n" + "\n".join(found)
 
 
 def _tiles(page: Page) -> dict[str, str]:

@@ -17,32 +17,9 @@ from convenio.log import b64, tree_hash
 from convenio.missions import Item
 from convenio.services import log
 from convenio.web.i18n import Formats, translations
-from tests.conftest import skip_unless_ci
-from tests.web.harness import AXE, WebApp, screenshot
+from tests.web.harness import WebApp, assert_accessible, screenshot
 
 LANGUAGES = pytest.mark.parametrize("lang", ["es", "en"])
-
-
-@pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    """The harness's context with axe-core loaded into every page by the browser (an init
-    script): the pages' policy refuses the inline script `harness.axe_violations` adds."""
-    if not AXE.exists():
-        skip_unless_ci(f"axe-core is not installed at {AXE}")
-    context.add_init_script(path=str(AXE))
-    return context
-
-
-def assert_accessible(page: Page) -> None:
-    """`harness.assert_accessible` with axe-core already in the page: no serious or
-    critical violation."""
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    found = [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:5]}"
-        for v in result["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
-    assert not found, f"{page.url}:\n" + "\n".join(found)
 
 
 def _(lang: str, text: str) -> str:

@@ -21,8 +21,7 @@ from convenio.services import signoffs
 from convenio.store.financing_repo import RunRow
 from convenio.web.i18n import Formats
 from convenio.web.pages.settlement import FILE_POLICY
-from tests.conftest import skip_unless_ci
-from tests.web.harness import AXE, WebApp, axe_violations, screenshot, sign_in
+from tests.web.harness import WebApp, assert_accessible, screenshot, sign_in
 
 LANGS: Final = ("es", "en")
 SIGNED: Final = {"es": "2014Q4", "en": "2015Q4"}
@@ -38,31 +37,6 @@ SAID: Final = {
     "es": {"signed": "Firmado por {}", "awaiting": ", en espera de {}", "and": " y "},
     "en": {"signed": "Signed by {}", "awaiting": ", awaiting {}", "and": " and "},
 }
-
-
-@pytest.fixture
-def context(context: BrowserContext) -> BrowserContext:
-    """The harness's context with axe-core loaded into every page as an init script: the
-    pages' policy (``script-src 'self'``) refuses the inline script `axe_violations` adds."""
-    if not AXE.exists():
-        skip_unless_ci(f"axe-core is not installed at {AXE}")
-    context.add_init_script(path=str(AXE))
-    return context
-
-
-def assert_accessible(page: Page) -> None:
-    """No serious or critical axe-core violation on `page` (axe loaded by `context`)."""
-    found = (
-        axe_violations(page)
-        if page.evaluate("typeof axe === 'undefined'")
-        else [
-            v
-            for v in page.evaluate("async () => (await axe.run(document)).violations")
-            if v.get("impact") in ("serious", "critical")
-        ]
-    )
-    said = [f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in found]
-    assert not found, f"{page.url}:\n" + "\n".join(said)
 
 
 def runs_of(app: WebApp, period: str) -> list[RunRow]:
