@@ -31,6 +31,7 @@ __all__ = [
     "LANGUAGES",
     "Formats",
     "choose_language",
+    "mark",
     "translations",
 ]
 
@@ -54,6 +55,13 @@ def translations(language: str) -> NullTranslations:
         else:
             merged = catalogue
     return merged
+
+
+def mark(text: str) -> str:
+    """Mark `text` for the catalogue where it is defined (``from convenio.web.i18n import
+    mark as _``); it is translated where it is shown (``page.gettext(text)``, ``_(x)`` in
+    a template)."""
+    return text
 
 
 def choose_language(asked: str | None, remembered: str | None) -> str:

@@ -24,6 +24,7 @@ from convenio.auth import Action, Principal
 from convenio.errors import AuthenticationError
 from convenio.store import Store
 from convenio.web.i18n import LANGUAGES, Formats, choose_language, translations
+from convenio.web.i18n import mark as _
 from convenio.web.session import FORM_FIELD, form_token, session_principal
 
 __all__ = [
@@ -55,11 +56,6 @@ class NavItem:
     label: str  # English; translated when shown
     action: Action
     signed_in: bool = True  # shown to signed-in users only (the public has its own page)
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; it is translated where it is shown."""
-    return text
 
 
 NAVIGATION: Final[tuple[NavItem, ...]] = (

@@ -21,16 +21,12 @@ from starlette.responses import Response
 from convenio.api.deps import Reader
 from convenio.auth import Action
 from convenio.services.published import Published, published
+from convenio.web.i18n import mark as _
 from convenio.web.render import Page, PageDep
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; it is translated where it is shown."""
-    return text
 
 
 PATHWAY_NAMES = {
