@@ -1,13 +1,16 @@
-"""The financing pages' data (convenio.services.financing_views): the pure parts by worked
-examples and properties, the reads on the demo's store checked against the engine by
-other roads (the repository's rows, the valuation and split recomputed from the prices,
-the party statement's tranche principal, the log's proof checked by the tree), and the
-payment form's write through the payments loader on a copy of the demo."""
+"""The financing pages' data (convenio.services.deliveries_views, tranches_views,
+payments_views, ledger_views): the pure parts by worked examples and properties, the
+reads on the demo's store checked against the engine by other roads (the repository's
+rows, the valuation and split recomputed from the prices, the party statement's tranche
+principal, the log's proof checked by the tree), the late interest a settlement paid
+traced to its month's charge, the payment form's write through the payments loader on a
+copy of the demo, and no view that reads rows without being told who reads them."""
 
 from __future__ import annotations
 
+import inspect
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -15,14 +18,22 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from convenio.auth import Principal, Role
 from convenio.errors import AccessError, InputError, NotFoundError
+from convenio.examples import EXAMPLES
 from convenio.financing import series_from_points, split_invoice, tranche_for, value_delivery
+from convenio.financing.claims import ClaimType
 from convenio.log.tree import check_record
+from convenio.services import deliveries_views as dv
 from convenio.services import financing, settlement
-from convenio.services import financing_views as views
+from convenio.services import ledger_views as lv
+from convenio.services import payments_views as pv
+from convenio.services import tranches_views as tv
+from convenio.services.financing_common import Amount
 from convenio.store import Store, UnitOfWork
+from convenio.store.tables import transactions
 from convenio.terms import Band, LoanTerms
 
 AUDITOR = Principal("auditor", Role.AUDITOR)
@@ -43,61 +54,61 @@ def _loan(**changes: object) -> LoanTerms:
 
 
 def test_a_month_is_its_first_and_last_day() -> None:
-    assert views.month_span("2016-02") == (date(2016, 2, 1), date(2016, 2, 29))
-    assert views.month_span("2015-12") == (date(2015, 12, 1), date(2015, 12, 31))
+    assert dv.month_span("2016-02") == (date(2016, 2, 1), date(2016, 2, 29))
+    assert dv.month_span("2015-12") == (date(2015, 12, 1), date(2015, 12, 31))
     for wrong in ("2016-13", "2016-00", "2016-1", "16-01", "enero"):
         with pytest.raises(InputError) as raised:
-            views.month_span(wrong)
+            dv.month_span(wrong)
         assert raised.value.problems[0].field == "month"
 
 
 @given(st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)))
 def test_every_day_lies_in_its_month(day: date) -> None:
-    first, last = views.month_span(f"{day.year:04d}-{day.month:02d}")
+    first, last = dv.month_span(f"{day.year:04d}-{day.month:02d}")
     assert first <= day <= last
     assert first.day == 1 and (last + timedelta(days=1)).day == 1
     assert (first.year, first.month) == (last.year, last.month)
 
 
 def test_english_grouping_is_dropped_and_anything_else_left_to_the_loader() -> None:
-    assert views.english_number("1,234.56") == "1234.56"
-    assert views.english_number(" 1,234,567 ") == "1234567"
-    assert views.english_number("1234.56") == "1234.56"
-    assert views.english_number("12,3,4") == "12,3,4"
-    assert views.english_number("1,23.4") == "1,23.4"
+    assert pv.english_number("1,234.56") == "1234.56"
+    assert pv.english_number(" 1,234,567 ") == "1234567"
+    assert pv.english_number("1234.56") == "1234.56"
+    assert pv.english_number("12,3,4") == "12,3,4"
+    assert pv.english_number("1,23.4") == "1,23.4"
 
 
 def test_why_a_split_is_what_it_is() -> None:
     band = Band(at_or_above=Decimal(20), share=Decimal("0.10"))
-    assert views.split_reason("services", True, band, Decimal(0)) == "not-commodity"
-    assert views.split_reason("commodity", False, None, Decimal(0)) == "no-financing"
-    assert views.split_reason("commodity", True, None, Decimal(0)) == "below-bands"
-    assert views.split_reason("commodity", True, band, Decimal(0)) == "netted"
-    assert views.split_reason("commodity", True, band, Decimal("0.10")) == "band"
+    assert dv.split_reason("services", True, band, Decimal(0)) == "not-commodity"
+    assert dv.split_reason("commodity", False, None, Decimal(0)) == "no-financing"
+    assert dv.split_reason("commodity", True, None, Decimal(0)) == "below-bands"
+    assert dv.split_reason("commodity", True, band, Decimal(0)) == "netted"
+    assert dv.split_reason("commodity", True, band, Decimal("0.10")) == "band"
 
 
 def test_an_installments_status() -> None:
     day = date(2015, 12, 31)
-    assert views.installment_status(date(2015, 6, 15), 100, 100, day) == "paid"
-    assert views.installment_status(date(2015, 6, 15), 100, 40, day) == "part-paid"
-    assert views.installment_status(date(2015, 6, 15), 100, 0, day) == "unpaid"
-    assert views.installment_status(date(2016, 3, 15), 100, 0, day) == "not-due"
+    assert tv.installment_status(date(2015, 6, 15), 100, 100, day) == "paid"
+    assert tv.installment_status(date(2015, 6, 15), 100, 40, day) == "part-paid"
+    assert tv.installment_status(date(2015, 6, 15), 100, 0, day) == "unpaid"
+    assert tv.installment_status(date(2016, 3, 15), 100, 0, day) == "not-due"
 
 
 def test_debt_service_by_year_worked_example() -> None:
     # 1,000,000.00 USD at 2 % over two years, quarterly equal principal of 125,000.00 from
     # 2015-01-15: each quarter's interest is the opening principal × 2 % × 90/360.
     lent = tranche_for("tr:x", "x", "A", "B", "USD", 100_000_000, date(2015, 1, 15), _loan())
-    assert views.debt_service_by_year([lent], date(2014, 12, 31)) == {
+    assert tv.debt_service_by_year([lent], date(2014, 12, 31)) == {
         (2015, "USD"): (37_500_000, 500_000 + 437_500 + 375_000),
         (2016, "USD"): (50_000_000, 312_500 + 250_000 + 187_500 + 125_000),
         (2017, "USD"): (12_500_000, 62_500),
     }
-    assert views.debt_service_by_year([lent], date(2015, 12, 31)) == {
+    assert tv.debt_service_by_year([lent], date(2015, 12, 31)) == {
         (2016, "USD"): (50_000_000, 875_000),
         (2017, "USD"): (12_500_000, 62_500),
     }
-    assert views.debt_service_by_year([lent], date(2017, 1, 15)) == {}
+    assert tv.debt_service_by_year([lent], date(2017, 1, 15)) == {}
 
 
 @given(
@@ -114,7 +125,7 @@ def test_the_years_add_up_to_the_installments_due_after_the_day(
 ) -> None:
     loan = _loan(term_years=years, grace_months=grace, rate=str(rate), method=method)
     lent = tranche_for("tr:p", "p", "A", "B", "USD", principal, start, loan)
-    found = views.debt_service_by_year([lent], after)
+    found = tv.debt_service_by_year([lent], after)
     due = [row for row in lent.schedule.installments if row.due > after]
     assert sum(p for p, _ in found.values()) == sum(row.principal for row in due)
     assert sum(i for _, i in found.values()) == sum(row.interest for row in due)
@@ -146,30 +157,30 @@ def uow(store: Store) -> Iterator[UnitOfWork]:
 
 def test_the_totals_are_those_of_every_matching_delivery(uow: UnitOfWork) -> None:
     rows = [(d, v) for d, v, _ in uow.financing.deliveries() if d.item == "crude"]
-    found = views.deliveries(uow, product="crude", actor=AUDITOR, per_page=50)
+    found = dv.deliveries(uow, product="crude", actor=AUDITOR, per_page=50)
     assert found.matching == len(rows) and found.pages == -(-len(rows) // 50)
     assert found.quantities == (
-        views.Amount(Decimal(sum(d.quantity for d, _ in rows)).scaleb(-3), "bbl"),
+        Amount(Decimal(sum(d.quantity for d, _ in rows)).scaleb(-3), "bbl"),
     )
-    assert found.values == (views.Amount(Decimal(sum(v for _, v in rows)).scaleb(-2), "USD"),)
+    assert found.values == (Amount(Decimal(sum(v for _, v in rows)).scaleb(-2), "USD"),)
     newest = sorted(rows, key=lambda r: (-r[0].date.toordinal(), r[0].delivery_id))
-    second = views.deliveries(uow, product="crude", page=2, actor=AUDITOR, per_page=50)
+    second = dv.deliveries(uow, product="crude", page=2, actor=AUDITOR, per_page=50)
     assert [r.delivery_id for r in second.rows] == [d.delivery_id for d, _ in newest[50:100]]
-    beyond = views.deliveries(uow, product="crude", page=99, actor=AUDITOR, per_page=50)
+    beyond = dv.deliveries(uow, product="crude", page=99, actor=AUDITOR, per_page=50)
     assert beyond.page == found.pages  # a page past the last is the last
 
 
 def test_filters_that_do_not_hold_are_problems_of_their_fields(uow: UnitOfWork) -> None:
-    found = views.deliveries(uow, product="oil", party="XYZ", month="2016-13", actor=AUDITOR)
+    found = dv.deliveries(uow, product="oil", party="XYZ", month="2016-13", actor=AUDITOR)
     assert {p.field for p in found.problems} == {"product", "party", "month"}
     assert found.rows == () and found.products and found.parties
 
 
 def test_a_treasury_reads_its_own_party_only(uow: UnitOfWork) -> None:
-    assert views.deliveries(uow, party="CUB.CUPET", actor=CUB_TREASURY).matching > 0
+    assert dv.deliveries(uow, party="CUB.CUPET", actor=CUB_TREASURY).matching > 0
     with pytest.raises(AccessError):
-        views.deliveries(uow, party="VEN.PDVSA", actor=CUB_TREASURY)
-    assert views.deliveries(uow, actor=VEN_TREASURY).parties == ("VEN", "VEN.PDVSA")
+        dv.deliveries(uow, party="VEN.PDVSA", actor=CUB_TREASURY)
+    assert dv.deliveries(uow, actor=VEN_TREASURY).parties == ("VEN", "VEN.PDVSA")
 
 
 def test_an_invoices_split_is_the_engines_from_the_prices(uow: UnitOfWork) -> None:
@@ -183,45 +194,45 @@ def test_an_invoices_split_is_the_engines_from_the_prices(uow: UnitOfWork) -> No
         (delivery,) = [d for d, _, _ in uow.financing.deliveries() if d.delivery_id == delivery_id]
         valuation = value_delivery(delivery, agreement, series)
         expected = split_invoice(valuation, delivery, agreement.version(valuation.version_id))
-        shown = views.invoice(uow, delivery_id, actor=AUDITOR)
+        shown = dv.invoice(uow, delivery_id, actor=AUDITOR)
         assert shown.invoice == expected and shown.agrees
         assert shown.reason == reason
         assert shown.delivery.financed == Decimal(expected.financed).scaleb(-2)
         assert f"dlv:{delivery_id}:value" in shown.transactions
-    banded = views.invoice(uow, "oil-2003-05-crude", actor=AUDITOR)
+    banded = dv.invoice(uow, "oil-2003-05-crude", actor=AUDITOR)
     assert [b.share for b in banded.bands if b.applied] == [banded.share]
     assert banded.tranche_id == "tr:oil-2003-05-crude"
     with pytest.raises(NotFoundError):
-        views.invoice(uow, "no-such-delivery", actor=AUDITOR)
+        dv.invoice(uow, "no-such-delivery", actor=AUDITOR)
 
 
 def test_the_principal_outstanding_is_the_party_statements(uow: UnitOfWork) -> None:
-    found = views.tranches(uow, AS_OF, actor=AUDITOR)
+    found = tv.tranches(uow, AS_OF, actor=AUDITOR)
     statement = settlement.party_statement(uow, "VEN.PDVSA", AS_OF)
     (lent,) = statement["tranche_principal"]
-    assert found.outstanding == (views.Amount(Decimal(lent["outstanding"]), "USD"),)
+    assert found.outstanding == (Amount(Decimal(lent["outstanding"]), "USD"),)
     assert sum(y.principal for y in found.service) == sum(r.outstanding for r in found.rows)
-    one = views.tranche(uow, found.rows[-1].tranche_id, AS_OF, actor=AUDITOR)
+    one = tv.tranche(uow, found.rows[-1].tranche_id, AS_OF, actor=AUDITOR)
     assert one.row == found.rows[-1]
     assert sum(i.principal for i in one.installments) == one.row.principal
 
 
 def test_a_transactions_log_entry_is_proved_by_the_tree(uow: UnitOfWork) -> None:
-    shown = views.transaction(uow, "dlv:oil-2003-05-crude:value", AUDITOR, with_proof=True)
+    shown = lv.transaction(uow, "dlv:oil-2003-05-crude:value", actor=AUDITOR, with_proof=True)
     assert shown.delivery_id == "oil-2003-05-crude" and shown.proof is not None
     proof = shown.proof
     check_record(proof.hashes, proof.tree_size, proof.root_hash, proof.index, proof.leaf_hash)
     assert proof.index == shown.log_index
-    paid = views.transaction(uow, shown_payment(uow), AUDITOR)
+    paid = lv.transaction(uow, shown_payment(uow), actor=AUDITOR)
     assert paid.run_id is not None and paid.run_status == "settled"
     assert {c.delivery_id for c in paid.claims} != {None}
     with pytest.raises(NotFoundError):
-        views.transaction(uow, "no-such-transaction", AUDITOR)
+        lv.transaction(uow, "no-such-transaction", actor=AUDITOR)
 
 
 def shown_payment(uow: UnitOfWork) -> str:
     """The ledger transaction that applied the demo's latest payment, as listed."""
-    latest = views.payments(uow, AUDITOR).rows[0]
+    latest = pv.payments(uow, actor=AUDITOR).rows[0]
     (txn,) = latest.transactions
     return txn
 
@@ -229,13 +240,13 @@ def shown_payment(uow: UnitOfWork) -> str:
 # -- the payment form ------------------------------------------------------------------
 
 
-def _form(payment_id: str, amount: str, payer: str = "VEN.PDVSA") -> views.PaymentForm:
-    return views.PaymentForm(payment_id, "2016-01-20", payer, "CUB.BNC", amount, "USD", "t")
+def _form(payment_id: str, amount: str, payer: str = "VEN.PDVSA") -> pv.PaymentForm:
+    return pv.PaymentForm(payment_id, "2016-01-20", payer, "CUB.BNC", amount, "USD", "t")
 
 
-def _record(store: Store, form: views.PaymentForm, language: str, who: Principal) -> None:
+def _record(store: Store, form: pv.PaymentForm, language: str, who: Principal) -> None:
     with store.unit_of_work(write=True, late_lock=True) as uow:
-        views.record_payment(uow, form, language, who)
+        pv.record_payment(uow, form, language, actor=who)
 
 
 def _stored(store: Store, payment_id: str) -> int | None:
@@ -249,7 +260,7 @@ def test_a_payment_is_read_the_way_its_language_writes_numbers(store: Store) -> 
     _record(store, _form("UNIT-EN", "1,234.56"), "en", VEN_TREASURY)
     assert _stored(store, "UNIT-ES") == _stored(store, "UNIT-EN") == 123_456
     with store.unit_of_work() as uow:
-        shown = views.payments(uow, VEN_TREASURY)
+        shown = pv.payments(uow, actor=VEN_TREASURY)
     assert shown.payers == ("VEN", "VEN.PDVSA") and "CUB.BNC" in shown.payees
     assert {"UNIT-ES", "UNIT-EN"} <= {r.payment_id for r in shown.rows}
 
@@ -266,7 +277,7 @@ def test_a_payment_is_read_the_way_its_language_writes_numbers(store: Store) -> 
 )
 def test_a_refused_payment_names_its_field_and_writes_nothing(
     store: Store,
-    form: views.PaymentForm,
+    form: pv.PaymentForm,
     language: str,
     who: Principal,
     error: type[Exception],
@@ -276,3 +287,92 @@ def test_a_refused_payment_names_its_field_and_writes_nothing(
         _record(store, form, language, who)
     assert field in {p.field for p in raised.value.problems}  # type: ignore[attr-defined]
     assert _stored(store, form.payment_id) is None
+
+
+# -- who reads -------------------------------------------------------------------------
+
+READS: list[Callable[..., object]] = [
+    dv.deliveries, dv.invoice, tv.tranches, tv.tranche, pv.payments, pv.record_payment,
+    lv.transaction,
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("view", READS, ids=lambda v: v.__name__)
+def test_every_view_must_be_told_who_reads(view: Callable[..., object]) -> None:
+    # A route that forgets the actor fails (TypeError) instead of reading every row.
+    actor = inspect.signature(view).parameters["actor"]
+    assert actor.kind is inspect.Parameter.KEYWORD_ONLY
+    assert actor.default is inspect.Parameter.empty
+
+
+# -- late interest: which transaction recorded it --------------------------------------
+
+LATE_VERSION = """
+  - id: test-late
+    inherits: previous
+    name: cash at 90 days, 2 % a year after day 30 of the invoice
+    effective: 2011-10-01
+    financing:
+      short_term:
+        days: 90
+        late_interest: {rate: 2%, after_days: 30, day_count: act/360}
+      bands: []
+"""
+LATE_FILES = {
+    "terms.yaml": EXAMPLES.joinpath("cuba-venezuela.yaml").read_text(encoding="utf-8")
+    + LATE_VERSION,
+    "prices.csv": "series,date,price\nven-basket,2011-10-03,100.00\n",
+    "deliveries.csv": "delivery_id,date,supplier,recipient,kind,item,quantity,unit,price\n"
+    "oil-10,2011-10-15,VEN.PDVSA,CUB.CUPET,commodity,crude,1000,bbl,100.00\n",
+    "payments.csv": "payment_id,date,payer,payee,amount,currency\n"
+    "bnc-1,2011-12-01,CUB.BNC,VEN.PDVSA,60000.00,USD\n"
+    "bnc-2,2012-02-15,CUB.BNC,VEN.PDVSA,40163.33,USD\n",
+}
+
+
+def test_late_interest_settled_shows_the_months_charge_that_recorded_it(tmp_path: Path) -> None:
+    # The case of tests/integration/test_late_interest_store.py: 2011Q4 charges November's
+    # and December's late interest on the unpaid short-term part; 2012Q1's cash pays them.
+    for name, text in LATE_FILES.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    fresh = Store(f"sqlite:///{tmp_path / 'late.db'}")
+    try:
+        with fresh.unit_of_work(write=True) as uow:
+            financing.load_terms_file(uow, tmp_path / "terms.yaml")
+        for load, name in (
+            (financing.load_prices, "prices.csv"),
+            (financing.load_deliveries, "deliveries.csv"),
+            (financing.load_payments, "payments.csv"),
+        ):
+            with fresh.unit_of_work(write=True) as uow:
+                load(uow, tmp_path / name)
+        for period in ("2011Q4", "2012Q1"):
+            with fresh.unit_of_work(write=True) as uow:
+                settlement.run_settlement(uow, period)
+        with fresh.unit_of_work() as uow:
+            t = transactions.c
+            charges = dict(
+                uow.connection.execute(
+                    select(t.id, t.source).where(t.id.startswith("late:VEN.PDVSA>CUB.CUPET:"))
+                ).all()
+            )
+            shown = [
+                c
+                for (txn,) in uow.connection.execute(
+                    select(t.id).where(t.kind == "settlement").order_by(t.seq)
+                )
+                for c in lv.transaction(uow, txn, actor=VEN_TREASURY).claims
+                if c.type == ClaimType.LATE_INTEREST.value
+            ]
+    finally:
+        fresh.close()
+    assert {c.claim_id for c in shown} == {
+        "late:inv:oil-10:st:2011-11",
+        "late:inv:oil-10:st:2011-12",
+    }
+    for c in shown:
+        month = c.claim_id.rsplit(":", 1)[1]
+        # The month's charge between the two parties, listing the short-term claim.
+        assert c.recorded_by in charges and c.recorded_by.endswith(f":{month}")
+        assert "inv:oil-10:st" in charges[c.recorded_by].split(",")
+        assert c.delivery_id is None and c.tranche_id is None

@@ -5,7 +5,9 @@ still to come, the payment form of a treasury, and one ledger transaction.
 Who: every page asks `Action.READ_LEDGER` (commission, treasury, auditor); a treasury
 sees its own party's rows only, as the API's routes give them. Recording a payment asks
 `Action.WRITE_FINANCE` (a treasury, for the payments its party makes). The data of each
-page is one call of `convenio.services.financing_views`.
+page is one call of a service: `convenio.services.deliveries_views` (deliveries, an
+invoice), `tranches_views` (tranches, a schedule), `payments_views` (payments, the form)
+or `ledger_views` (a transaction).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from starlette.responses import RedirectResponse, Response
 from convenio.api.deps import Reader
 from convenio.auth import Action
 from convenio.errors import AccessError, ConflictError, InputError, Problem
-from convenio.services import financing_views as views
+from convenio.services import deliveries_views, ledger_views, payments_views, tranches_views
 from convenio.services.financing import LoadResult
 from convenio.web.charts import Bar, bar_chart
 from convenio.web.forms import FormWrite
@@ -103,7 +105,7 @@ def deliveries(
     """The deliveries, filtered by product, party and month, a page at a time, with the
     totals of every delivery that matches."""
     page.require(Action.READ_LEDGER)
-    found = views.deliveries(
+    found = deliveries_views.deliveries(
         uow, product or None, party or None, month or None, number, actor=page.principal
     )
     filters = {"product": found.product, "party": found.party, "month": found.month}
@@ -123,7 +125,7 @@ def deliveries(
 def invoice(page: PageDep, uow: Reader, delivery_id: str) -> Response:
     """A delivery's invoice: its valuation and its split by the band table."""
     page.require(Action.READ_LEDGER)
-    shown = views.invoice(uow, delivery_id, actor=page.principal)
+    shown = deliveries_views.invoice(uow, delivery_id, actor=page.principal)
     title = page.gettext("Invoice %(id)s") % {"id": delivery_id}
     return _render(page, "invoice.html", title, view=shown)
 
@@ -132,13 +134,13 @@ def invoice(page: PageDep, uow: Reader, delivery_id: str) -> Response:
 def tranches(page: PageDep, uow: Reader, as_of: date | None = None) -> Response:
     """The tranches, their principal outstanding, and the debt service by year."""
     page.require(Action.READ_LEDGER)
-    found = views.tranches(uow, as_of, actor=page.principal)
+    found = tranches_views.tranches(uow, as_of, actor=page.principal)
     charts = _debt_service_charts(page, found.service)
     return _render(page, "tranches.html", page.gettext("Tranches"), found=found, charts=charts)
 
 
 def _debt_service_charts(
-    page: Page, service: Sequence[views.YearService]
+    page: Page, service: Sequence[tranches_views.YearService]
 ) -> list[dict[str, object]]:
     """One bar chart per currency of the principal and interest due each year, with the
     figures of its table alternative (year, principal, interest, total)."""
@@ -170,7 +172,7 @@ def _debt_service_charts(
 def tranche(page: PageDep, uow: Reader, tranche_id: str, as_of: date | None = None) -> Response:
     """A tranche's loan terms and its schedule, each installment paid or not."""
     page.require(Action.READ_LEDGER)
-    shown = views.tranche(uow, tranche_id, as_of, actor=page.principal)
+    shown = tranches_views.tranche(uow, tranche_id, as_of, actor=page.principal)
     title = page.gettext("Tranche %(id)s") % {"id": tranche_id}
     return _render(page, "tranche.html", title, view=shown)
 
@@ -188,7 +190,7 @@ def payments(
 ) -> Response:
     """The latest payments the reader sees; a treasury's form to record one."""
     page.require(Action.READ_LEDGER)
-    shown = views.payments(uow, actor=page.principal)
+    shown = payments_views.payments(uow, actor=page.principal)
     values = {"payer": shown.payer, "payee": shown.payee, "currency": shown.currency}
     done = {"id": recorded, "unchanged": unchanged, "settled": settled} if recorded else None
     return _payments_page(page, shown, values, done=done)
@@ -196,7 +198,7 @@ def payments(
 
 def _payments_page(
     page: Page,
-    shown: views.PaymentsView,
+    shown: payments_views.PaymentsView,
     values: dict[str, str | None],
     status: int = 200,
     error: Exception | None = None,
@@ -242,16 +244,16 @@ def record_payment(
     currency: Annotated[str, Form()] = "",
     reference: Annotated[str, Form()] = "",
 ) -> Response:
-    """Record a payment through the payments loader (`financing_views.record_payment`),
+    """Record a payment through the payments loader (`payments_views.record_payment`),
     audited as the form's write; a refusal shows the form again, each problem on its
     field, and writes nothing."""
     page.require(Action.WRITE_FINANCE)
-    form = views.PaymentForm(payment_id, day, payer, payee, amount, currency, reference)
+    form = payments_views.PaymentForm(payment_id, day, payer, payee, amount, currency, reference)
     who, language = page.principal, page.language
     try:
         result = write.apply(
             who,
-            lambda uow: views.record_payment(uow, form, language, actor=who),
+            lambda uow: payments_views.record_payment(uow, form, language, actor=who),
             lambda r: f"payments: {r.added} added, {r.unchanged} unchanged",
         )
     except (InputError, ConflictError, AccessError) as error:
@@ -267,7 +269,7 @@ def record_payment(
             "amount": amount, "currency": currency, "reference": reference,
         }  # fmt: skip
         with write.store.unit_of_work() as uow:
-            shown = views.payments(uow, actor=who)
+            shown = payments_views.payments(uow, actor=who)
         return _payments_page(page, shown, values, status, error)
     return page.finish(RedirectResponse(_recorded_url(form.payment_id.strip(), result), 303))
 
@@ -289,7 +291,9 @@ def transaction(page: PageDep, uow: Reader, txn_id: str) -> Response:
     """A ledger transaction: its postings, its place in the chain and in the log, and
     what it belongs to."""
     page.require(Action.READ_LEDGER)
-    shown = views.transaction(uow, txn_id, actor=page.principal, with_proof=page.may(Action.VERIFY))
+    shown = ledger_views.transaction(
+        uow, txn_id, actor=page.principal, with_proof=page.may(Action.VERIFY)
+    )
     title = page.gettext("Transaction %(id)s") % {"id": txn_id}
     proof_url = "/api/v1/log/proof/inclusion?" + urlencode({"txn": txn_id})
     return _render(page, "transaction.html", title, view=shown, proof_url=proof_url)
