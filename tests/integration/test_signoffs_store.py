@@ -10,10 +10,11 @@ import json
 import threading
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Executable, delete, update
+from sqlalchemy import Executable, delete, text, update
 from typer.testing import CliRunner
 
 from convenio.auth import OPERATOR, Principal, Role
@@ -188,34 +189,66 @@ def test_a_replica_holds_the_signoffs(store: Store, tmp_path: Path) -> None:
         copy.close()
 
 
+def blocked_by(store: Store, holder: int) -> list[str]:
+    """The queries of PostgreSQL's backends that wait for a lock backend `holder` holds."""
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT query FROM pg_stat_activity WHERE :holder = ANY(pg_blocking_pids(pid))"),
+            {"holder": holder},
+        )
+        return [str(query) for (query,) in rows]
+
+
 def test_a_signoff_waits_for_another_writer_then_finds_its_signoff(
     store: Store, tmp_path: Path
 ) -> None:
     """While another writer holds the lock and writes VEN's sign-off, a second VEN user's
     sign-off waits, then finds it: a ConflictError, not a duplicate row (the unique
-    constraint is the last guard, never met)."""
+    constraint is the last guard, never met).
+
+    That it waits is seen, not assumed: on SQLite its store says so (`on_wait`, called once
+    the database's lock has refused it for a while), on PostgreSQL its backend is among
+    those blocked by the holder's; and it has not returned while the lock is held."""
     settled(store, tmp_path)
     outcomes: list[object] = []
+    waits = threading.Event()
+    # Its own store: on SQLite it queues on the database's lock, not on this store's gate.
+    other = Store(store.url, auto_migrate=False, on_wait=waits.set)
 
     def attempt() -> None:
         try:
-            outcomes.append(sign(store, RUN_1, Principal("ven-2", Role.COMMISSION, party="VEN")))
+            outcomes.append(sign(other, RUN_1, Principal("ven-2", Role.COMMISSION, party="VEN")))
         except ConflictError as exc:
             outcomes.append(exc)
 
-    with store.unit_of_work(write=True) as uow:
-        uow.log.lock()
-        waiting = threading.Thread(target=attempt)
-        waiting.start()
-        time.sleep(0.3)  # the other signer reaches the lock and waits (it cannot pass it)
-        assert outcomes == []
-        run = uow.financing.run(RUN_1)
-        assert run is not None
-        uow.financing.add_signoff(
-            SignoffRow(RUN_1, "VEN", "ven-commission", 1, signoffs.statement_digest(run))
-        )
-        uow.commit()
-    waiting.join()
+    waiting = threading.Thread(target=attempt, daemon=True)
+    try:
+        with store.unit_of_work(write=True) as uow:
+            uow.log.lock()
+            waiting.start()
+            if store.engine.dialect.name == "sqlite":
+                waits_now: Callable[[], object] = waits.is_set
+            else:
+                holder = uow.connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+                waits_now = partial(blocked_by, store, holder)
+            deadline = time.monotonic() + 30
+            while not waits_now():
+                assert waiting.is_alive(), f"the second signer did not wait: {outcomes}"
+                assert time.monotonic() < deadline, "the second signer never waited for the lock"
+                waiting.join(timeout=0.01)  # poll: returns at once if it ends
+            assert waiting.is_alive() and outcomes == []  # blocked: it has not returned
+            run = uow.financing.run(RUN_1)
+            assert run is not None
+            uow.financing.add_signoff(
+                SignoffRow(RUN_1, "VEN", "ven-commission", 1, signoffs.statement_digest(run))
+            )
+            uow.commit()
+        waiting.join(timeout=60)
+        assert not waiting.is_alive(), "the second signer is still waiting after the commit"
+    finally:
+        if waiting.is_alive():  # a failed check above: the lock is released by now
+            waiting.join(timeout=60)
+        other.close()
     assert [type(o) for o in outcomes] == [ConflictError]
     with store.unit_of_work() as uow:
         assert [s.login for s in signoffs.signoffs(uow, RUN_1)] == ["ven-commission"]
