@@ -1,7 +1,8 @@
 """Deliveries and financing in a real browser: the auditor filters deliveries and opens an
-invoice, its split and a ledger transaction; the tranches and their debt service; a
-treasury records a payment, and the other party's treasury may not record it for it;
-the coordinator is refused. Every figure expected is computed here, through the services
+invoice, its split and a ledger transaction, and a settlement's claims with the
+transactions that recorded them; the tranches and their debt service; a treasury
+records a payment, and the other party's treasury may not record it for it; the
+coordinator is refused. Every figure expected is computed here, through the services
 on the served store, and formatted with `Formats(lang)`.
 
 The payments written are this module's own (``WEB-PAY-ES-1``, ``WEB-PAY-EN-1``), dated in
@@ -14,13 +15,16 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import BrowserContext, Locator, Page
+from sqlalchemy import select
 
 from convenio.financing import series_from_points, split_invoice, value_delivery
 from convenio.financing.claims import Payment
 from convenio.services import financing, ledger
+from convenio.store.tables import transactions
 from convenio.web.i18n import Formats
 from tests.web.harness import WebApp, assert_accessible, reading, screenshot, sign_in
 
@@ -104,6 +108,25 @@ def test_the_auditor_filters_deliveries_opens_an_invoice_and_its_transaction(
     assert page.inner_text("[data-figure=hash]") == recorded.hash
     assert page.inner_text("[data-figure=log-index]") == fmt.number(index or 0)
     assert chosen.delivery_id in page.inner_text("ul.belongs")
+    assert_accessible(page)
+
+    # The ledger's first settlement: each claim it settled names the transaction that
+    # recorded it (a delivery's value transaction: the tranche's delivery's for an
+    # installment or interest, the claim's own delivery's otherwise).
+    with reading(web_app) as uow:
+        t = transactions.c
+        settled, source = uow.connection.execute(
+            select(t.id, t.source).where(t.kind == "settlement").order_by(t.seq).limit(1)
+        ).one()
+        claims = uow.financing.claims_by_id(source.split(","))
+    recorded_by = [
+        f"dlv:{claim.source if of_tranche is None else of_tranche}:value"
+        for cid in source.split(",")
+        if cid in claims
+        for claim, of_tranche in [claims[cid]]
+    ]
+    page.goto(f"{web_app.url}/ledger/transactions/{quote(settled, safe=':/')}")
+    assert recorded_by and _texts(page, "[data-figure=recorded-by]") == recorded_by
     assert_accessible(page)
 
 
