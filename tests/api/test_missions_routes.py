@@ -208,12 +208,16 @@ def test_cases_in_zulia_their_indicators_and_personal_data_never_returned(
     assert Decimal(found["completion_rate"]) == rate == Decimal("66.7")
     assert Decimal(found["median_days"]) == Decimal(35)
     assert found["stopped_at"] == {"detected": 1, "referred": 1}
-    # The public: counts under 5 (and the rate and median made of them) suppressed.
+    # The public: counts under 5 suppressed, and with them completed (and the rate and
+    # median made of it), else 6 − 4 − 1 would give the other stop. Every stage a case
+    # can stop at is listed, hidden (a listed stage no longer says "at least one"); the
+    # hidden cells add up to 6 ≥ 5, so started stays.
     public = keyed.get("/api/v1/indicators/pathways", params={"pathway": "eye-surgery"}).json()
     assert public["public"] is True
-    assert (public["started"], public["completed"]) == (6, None)
+    assert (public["started"], public["completed"], public["timed"]) == (6, None, None)
     assert (public["completion_rate"], public["median_days"]) == (None, None)
-    assert public["stopped_at"] == {"detected": None, "referred": None}
+    stops = ("detected", "referred", "transported", "pre-op", "followed-up")
+    assert public["stopped_at"] == dict.fromkeys(stops)
     for text in (full.text, keyed.get("/api/v1/dataValues", headers=coordinator).text):
         assert "María" not in text and "V-12345678" not in text
 

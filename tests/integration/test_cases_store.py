@@ -89,7 +89,8 @@ def test_indicators_by_hand_and_suppressed_in_public(loaded: Store) -> None:
     assert (full["started"], full["completed"], full["completion_rate"]) == (7, 4, "57.1")
     assert full["median_days"] == "35"
     assert (zulia["started"], zulia["completion_rate"]) == (6, "66.7")
-    # 7 started are shown; 4 operated, and what is made of them, are under 5.
+    # 7 started are shown; 4 operated, and what is made of them, are under 5; the stops
+    # are hidden, all of them (7 − 4 would otherwise give their sum, 3).
     assert public["started"] == 7
     assert public["completed"] is public["completion_rate"] is public["median_days"] is None
     assert set(public["stopped_at"].values()) == {None}

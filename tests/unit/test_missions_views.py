@@ -61,20 +61,25 @@ def test_an_eye_surgery_funnel_from_a_full_answer() -> None:
     )
 
 
-def test_a_suppressed_stop_hides_every_step_that_would_reveal_it() -> None:
-    # 5 stopped when detected, a suppressed few when referred: the referred step is known
-    # from the top (12 − 5), the later ones from completion (nobody stopped after
-    # referral), and nothing tells the few.
-    answer = {"started": 12, "completed": 6, "stopped_at": {"detected": 5, "referred": None}}
+def test_a_suppressed_answer_is_read_top_down_only_to_the_first_unknown() -> None:
+    # 5 stopped when detected, a suppressed few when referred (and `completed` hidden with
+    # them, as cases.pathway_indicators does): the referred step is known from the top
+    # (12 − 5); nothing after it is — counting up from completion would give the
+    # transported step, and with the referred one, the few.
+    stops = {"detected": 5, "referred": None, "transported": None, "pre-op": None}
+    answer = {"started": 12, "completed": None, "stopped_at": {**stops, "followed-up": None}}
     assert funnel(EYE, answer) == (
         Step("detected", "detected", 12, 5),
         Step("referred", "referred", 7, None),
-        Step("transported", "transported", 6, 0),
-        Step("pre-op", "pre-op", 6, 0),
-        Step("operated", "operated", 6, None),
+        Step("transported", "transported", None, None),
+        Step("pre-op", "pre-op", None, None),
+        Step("operated", "operated", None, None),
     )
+    # The old reading of a cell-by-cell answer: even given `completed`, nothing after the
+    # first unknown is said, so no two steps subtract to a suppressed stop.
     hidden = {"started": 10, "completed": 6, "stopped_at": {"detected": None, "pre-op": None}}
     assert [s.reached for s in funnel(EYE, hidden)] == [10, None, None, None, 6]
+    assert [s.stopped for s in funnel(EYE, hidden)] == [None, 0, 0, None, None]
 
 
 def test_literacys_65_lessons_are_banded_by_ten() -> None:
@@ -134,28 +139,24 @@ def test_each_step_counts_the_cases_that_reached_it_or_beyond(
     assert last.reached == len(operated) == found.completed
 
 
-@given(eye_cases)
+@given(eye_cases, st.integers(3, 6))
 def test_a_public_funnel_never_says_a_number_the_full_one_does_not(
-    cases_: list[tuple[int, frozenset[int]]],
+    cases_: list[tuple[int, frozenset[int]]], threshold: int
 ) -> None:
     found = indicators(EYE.id, _events(cases_))
-
-    def shown(n: int) -> int | None:
-        return None if n < 5 else n  # as cases.pathway_indicators suppresses for the public
-
     full = {
         "started": found.started,
         "completed": found.completed,
         "stopped_at": dict(found.stopped_at),
     }
-    public = {
-        "started": shown(found.started),
-        "completed": shown(found.completed),
-        "stopped_at": {s: shown(n) for s, n in found.stopped_at},
-    }
+    public = cases._published(found, threshold)  # as cases.pathway_indicators answers the public
+    hidden = [s for s, n in public["stopped_at"].items() if n is None]
     for open_, closed in zip(funnel(EYE, full), funnel(EYE, public), strict=True):
         assert closed.reached in (None, open_.reached)
         assert closed.stopped in (None, open_.stopped)
+        # a step said is started less published stops: at least every hidden cell after it
+        if closed.reached is not None and hidden:
+            assert closed.reached >= threshold
 
 
 def _catalog() -> Catalog:

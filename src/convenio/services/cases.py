@@ -191,8 +191,58 @@ def read_person(uow: UnitOfWork, case_id: str, secret: str) -> dict[str, str] | 
     return data
 
 
-def _suppress(value: Any, count: int, threshold: int) -> Any:
-    return None if count < threshold else value
+def _published(found: Indicators, threshold: int) -> dict[str, Any]:
+    """The counts of `found` a reader of suppressed output may see (None: suppressed),
+    suppressed so that subtraction cannot undo it.
+
+    The counts obey one equation: started = completed + the cases stopped at each stage.
+    Suppressing each small count on its own lets a reader subtract (started − completed −
+    the other stops = the suppressed stop). So, when any count is under `threshold` (a
+    nonzero stop, or completed, zero included):
+
+    - `completed` is suppressed with it (and the rate, the median days and `timed`, which
+      is `completed`, all three of which give it back);
+    - `stopped_at` lists EVERY stage a case can stop at, each stop under the threshold —
+      zero included — None: a listed key no longer says "at least one", which would pin a
+      stage to 1 when there are as many listed stages as hidden cases;
+    - `started` is published only if the hidden cells (completed and the hidden stops)
+      add up to at least `threshold`, else it is suppressed too.
+
+    What a reader can derive: the published numbers give one linear combination of the
+    hidden cells, their sum R = started − the published stops, and only when started is
+    published, when R ≥ threshold — so no sum of hidden cells below the threshold is
+    derivable. Nor do bounds pin one: a hidden stop is some value in [0, threshold − 1]
+    and `completed` some value in [0, R]; for threshold ≥ 3 every hidden stop and
+    `completed` can take at least two values consistent with everything published and
+    with this rule (with started published: move one case between the stop and
+    `completed`; without it: R < threshold, so each cell is anything that keeps the sum
+    under it). `tests/unit/test_cases_suppression.py` checks it by enumerating, for
+    random pathways' counts, every table the rule maps to the same answer.
+    """
+    pathway = PATHWAYS[found.pathway]
+    stopped = dict(found.stopped_at)
+    small = found.completed < threshold or any(n < threshold for n in stopped.values())
+    whole = {
+        "started": found.started,
+        "completed": found.completed,
+        "completion_rate": None if found.completion_rate is None else str(found.completion_rate),
+        "median_days": None if found.median_days is None else str(found.median_days),
+        "timed": found.timed,
+        "stopped_at": stopped,
+    }
+    if not small:
+        return whole
+    stages = [s for s in pathway.stages if s != pathway.done]
+    counts = {s: stopped.get(s, 0) for s in stages}
+    hidden = found.completed + sum(n for n in counts.values() if n < threshold)
+    return {
+        "started": found.started if hidden >= threshold else None,
+        "completed": None,
+        "completion_rate": None,
+        "median_days": None,
+        "timed": None,
+        "stopped_at": {s: n if n >= threshold else None for s, n in counts.items()},
+    }
 
 
 def pathway_indicators(
@@ -204,10 +254,10 @@ def pathway_indicators(
     actor: Principal = OPERATOR,
 ) -> dict[str, Any]:
     """The indicators of a pathway over every case (at `org_unit` and below, if given),
-    as plain values; with `public`, counts under `threshold` (and the rates and medians
-    made of them) are None, as in the public output of analytics. An `actor` who may
-    not read mission data gets the public answer; a coordinator its subtree only (by
-    default its own org unit)."""
+    as plain values; with `public`, counts under `threshold` are None, with the counts
+    that would give them back by subtraction (complementary suppression: `_published`).
+    An `actor` who may not read mission data gets the public answer; a coordinator its
+    subtree only (by default its own org unit)."""
     if actor.reads_published_only():
         public, threshold = True, max(threshold, DEFAULT_THRESHOLD)
     if org_unit is None and actor.org_unit is not None and not actor.may_reach(()):
@@ -228,22 +278,5 @@ def pathway_indicators(
         units = hierarchy.descendants(org_unit)
         events = [e for e in events if e.org_unit in units]
     found: Indicators = indicators(pathway, events)
-    limit = threshold if public else 0
-    rate_count = min(found.started, found.completed)
-    return {
-        "pathway": pathway,
-        "org_unit": org_unit,
-        "public": public,
-        "started": _suppress(found.started, found.started, limit),
-        "completed": _suppress(found.completed, found.completed, limit),
-        "completion_rate": _suppress(
-            None if found.completion_rate is None else str(found.completion_rate),
-            rate_count,
-            limit,
-        ),
-        "median_days": _suppress(
-            None if found.median_days is None else str(found.median_days), found.timed, limit
-        ),
-        "timed": _suppress(found.timed, found.timed, limit),
-        "stopped_at": {stage: _suppress(n, n, limit) for stage, n in found.stopped_at},
-    }
+    shown = _published(found, threshold) if public else _published(found, 0)
+    return {"pathway": pathway, "org_unit": org_unit, "public": public, **shown}

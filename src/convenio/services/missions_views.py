@@ -214,8 +214,11 @@ def _sum(values: Sequence[int | None]) -> int | None:
 def funnel(pathway: Pathway, answer: Mapping[str, Any]) -> tuple[Step, ...]:
     """The funnel of a pathway answer (`cases.pathway_indicators`): the first stage, each
     stage (or band of `BAND` stages) up to completion, and completion. Counts are derived
-    from the answer alone — started, completed, and where cases stopped — so a suppressed
-    count leaves unknown every step that would reveal it."""
+    from the answer alone, top-down only — a step reached = started − those stopped
+    before it — and stop at the first unknown: every later step is unknown too. (Counting
+    up from completion as well would let two neighbouring steps subtract to a suppressed
+    stop; a suppressed answer hides `completed` with them, and a full one needs no other
+    way.)"""
     stages = pathway.stages[: pathway.index(pathway.done) + 1]
     middle = stages[1:-1]
     groups = [stages[:1]]
@@ -226,22 +229,10 @@ def funnel(pathway: Pathway, answer: Mapping[str, Any]) -> tuple[Step, ...]:
     groups.append(stages[-1:])
     stopped_at: Mapping[str, int | None] = answer["stopped_at"]
     stopped = [_sum([stopped_at.get(s, 0) for s in g]) for g in groups[:-1]]
-    down: list[int | None] = [answer["started"]]  # from the first stage: started − stopped
+    down: list[int | None] = [answer["started"]]
     for n in stopped[:-1]:
         down.append(_sum([down[-1], None if n is None else -n]))
-    # From completion: completed + stopped at or after the step — after completion's stage
-    # too (a case followed up without the surgery recorded is not completed).
-    after = [stopped_at.get(s, 0) for s in pathway.stages[len(stages) :]]
-    up: list[int | None] = []
-    reached: int | None = _sum([answer["completed"], *after])
-    for n in reversed(stopped):
-        reached = _sum([reached, n])
-        up.append(reached)
-    up.reverse()
-    steps = [
-        Step(g[0], g[-1], d if d is not None else u, n)
-        for g, d, u, n in zip(groups[:-1], down, up, stopped, strict=True)
-    ]
+    steps = [Step(g[0], g[-1], d, n) for g, d, n in zip(groups[:-1], down, stopped, strict=True)]
     steps.append(Step(stages[-1], stages[-1], answer["completed"], None))
     return tuple(steps)
 
