@@ -301,7 +301,7 @@ def invoice(uow: UnitOfWork, delivery_id: str, *, actor: Principal) -> InvoiceVi
     terms = version.financing
     band = terms.band_for(reference) if terms is not None and reference is not None else None
     claim_rows = [(c.id, c.type.value, c.amount, c.due) for c in split.claims]
-    paid = uow.financing.allocated_totals()
+    paid = uow.financing.allocated_totals(claim_ids=[c.id for c in split.claims])
     scale = scales[row.currency]
     pricing = version.pricing
     return InvoiceView(

@@ -9,7 +9,6 @@ the commission and the auditor read every party's.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,7 @@ from convenio.services import ledger
 from convenio.store import UnitOfWork
 from convenio.terms import Agreement
 
-__all__ = ["Amount", "belongs", "party_scope", "scaled", "settled_through", "unit_scales"]
+__all__ = ["Amount", "belongs", "party_scope", "scaled", "unit_scales"]
 
 
 def scaled(minor: int, scale: int) -> Decimal:
@@ -34,13 +33,6 @@ class Amount:
 
     value: Decimal
     unit: str
-
-
-def settled_through(uow: UnitOfWork) -> date | None:
-    """The last day of the latest settled period (of the settlement runs in force), or
-    None while nothing is settled: the pages read that day as "today" (else today's
-    date)."""
-    return max((last for _, _, last, _, _ in uow.financing.settled_periods()), default=None)
 
 
 def unit_scales(uow: UnitOfWork, agreement: Agreement | None) -> dict[str, int]:

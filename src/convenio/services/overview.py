@@ -50,7 +50,6 @@ __all__ = [
     "SignedCheckpoint",
     "Verification",
     "overview",
-    "settled_through",
     "signed_checkpoint",
 ]
 
@@ -178,16 +177,11 @@ class Overview:
     checkpoint: SignedCheckpoint | None  # signed by both parties
 
 
-def settled_through(uow: UnitOfWork) -> date | None:
-    """The last day of the latest settled period (None: nothing settled yet)."""
-    return max((end for _, _, end, _, _ in uow.financing.settled_periods()), default=None)
-
-
 def overview(uow: UnitOfWork, who: Principal, as_of: date | None = None) -> Overview:
     """The overview as of `as_of` (default: the last day of the latest settled period,
     else today) for `who`, who reads the ledger (`Action.READ_LEDGER`, checked by the
     caller): every party's figures, or a treasury's own party's."""
-    settled = settled_through(uow)
+    settled = uow.financing.last_settled_day()
     day = as_of or settled or date.today()
 
     def reads(party: str) -> bool:

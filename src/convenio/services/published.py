@@ -19,7 +19,7 @@ from convenio.log import b64
 from convenio.missions import Item
 from convenio.missions.cases import PATHWAYS
 from convenio.services import analytics, cases, financing, log, settlement
-from convenio.services.overview import SignedCheckpoint, settled_through, signed_checkpoint
+from convenio.services.overview import SignedCheckpoint, signed_checkpoint
 from convenio.store import UnitOfWork
 
 __all__ = ["Pathway", "Published", "PublishedRun", "Results", "published"]
@@ -85,7 +85,7 @@ def published(uow: UnitOfWork, as_of: date | None = None, size: int | None = Non
     runs of periods ended by then, mission results of its year and before, the pathways,
     the latest signed checkpoint; `size` (default: that checkpoint's, else the log's)
     is the log size a citation names, and its root is given."""
-    day = as_of or settled_through(uow) or date.today()
+    day = as_of or uow.financing.last_settled_day() or date.today()
     agreement = financing.current_agreement(uow)
     runs = sorted(
         (r for r in settlement.settlement_runs(uow) if r.statement["end"] <= day.isoformat()),

@@ -19,7 +19,7 @@ from convenio.auth import Principal
 from convenio.financing import Tranche
 from convenio.financing.claims import ClaimType
 from convenio.services import financing, ledger
-from convenio.services.financing_common import Amount, scaled, settled_through
+from convenio.services.financing_common import Amount, scaled
 from convenio.store import UnitOfWork
 from convenio.terms import LoanTerms
 
@@ -122,11 +122,11 @@ def _sums(rows: Iterable[tuple[str, Decimal]]) -> tuple[Amount, ...]:
 
 def tranches(uow: UnitOfWork, as_of: date | None = None, *, actor: Principal) -> TrancheList:
     """The tranches `actor` reads (`financing.tranches`: a treasury, its party's) with the
-    principal outstanding as of `as_of` (default `settled_through`, else today) — what
+    principal outstanding as of `as_of` (default: the last settled day, else today) — what
     was lent less what the settlement runs ending by then repaid of its installments
     (the repository's `allocated_by_source`, as the party statement counts it) — and
     the debt service due after `as_of`, by year."""
-    day = as_of or settled_through(uow) or date.today()
+    day = as_of or uow.financing.last_settled_day() or date.today()
     found = financing.tranches(uow, actor=actor)
     scales = ledger.unit_scales(uow)
     repaid = uow.financing.allocated_by_source(day, ClaimType.INSTALLMENT)
@@ -184,13 +184,14 @@ def tranche(
 ) -> TrancheView:
     """The tranche `tranche_id` (`financing.tranche`: `NotFoundError` for one the actor
     does not read) with each installment's payment status as of `as_of` (default
-    `settled_through`, else today): what the runs in force ending by then allocated to
+    the last settled day, else today): what the runs in force ending by then allocated to
     its installment and its interest."""
-    day = as_of or settled_through(uow) or date.today()
+    day = as_of or uow.financing.last_settled_day() or date.today()
     t = financing.tranche(uow, tranche_id, actor=actor)
     scale = ledger.unit_scales(uow)[t.currency]
     rows = t.schedule.installments
-    paid = uow.financing.allocated_totals(day)
+    ids = [f"{t.id}:{kind}:{row.number}" for row in rows for kind in ("inst", "int")]
+    paid = uow.financing.allocated_totals(day, claim_ids=ids)
 
     def money(minor: int) -> Decimal:
         return scaled(minor, scale)

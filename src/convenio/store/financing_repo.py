@@ -278,6 +278,14 @@ class FinancingRepository:
             for row in self.conn.execute(query)
         ]
 
+    def last_settled_day(self) -> date | None:
+        """The last day of the latest period a run in force settled (None: none yet)."""
+        r = settlement_runs.c
+        found: date | None = self.conn.execute(
+            select(func.max(r.period_end)).where(r.status == ACTIVE)
+        ).scalar_one_or_none()
+        return found
+
     def deliveries(self) -> list[tuple[Delivery, int, str]]:
         """Every stored delivery with its value and currency, by date."""
         rows = self.conn.execute(select(deliveries).order_by(deliveries.c.date, deliveries.c.id))
@@ -375,10 +383,22 @@ class FinancingRepository:
             query = query.where(claims.c.issued <= issued_by)
         return [(_claim(r), int(r.outstanding)) for r in self.conn.execute(query)]
 
-    def allocated_totals(self, as_of: date | None = None) -> dict[str, int]:
-        """Per claim id, what settlement runs in force (ending by `as_of`) allocated."""
+    def allocated_totals(
+        self, as_of: date | None = None, claim_ids: Collection[str] | None = None
+    ) -> dict[str, int]:
+        """Per claim id (of `claim_ids`, default every claim), what settlement runs in force
+        (ending by `as_of`) allocated."""
         allocated = self._allocated(as_of)
-        return {r.claim_id: int(r.allocated) for r in self.conn.execute(select(allocated))}
+        if claim_ids is None:
+            rows = self.conn.execute(select(allocated))
+            return {r.claim_id: int(r.allocated) for r in rows}
+        wanted = sorted(set(claim_ids))
+        found: dict[str, int] = {}
+        for start in range(0, len(wanted), 500):  # bound the number of parameters
+            chunk = wanted[start : start + 500]
+            query = select(allocated).where(allocated.c.claim_id.in_(chunk))
+            found.update({r.claim_id: int(r.allocated) for r in self.conn.execute(query)})
+        return found
 
     def due_by_source(self, as_of: date, type_: ClaimType) -> dict[str, int]:
         """Per claim source (a tranche, for its installments and interest), the total of
