@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Final
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, Request
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -35,6 +35,7 @@ __all__ = [
     "Page",
     "PageDep",
     "environment",
+    "link",
     "page_for",
 ]
 
@@ -76,6 +77,11 @@ ROLE_LABELS: Final = (
     _("coordinator"),
     _("auditor"),
 )  # the roles' names, as the header shows them
+
+
+def link(path: str, key: str) -> str:
+    """`path` followed by the id `key`, escaped for a URL (ids hold ``:`` and ``/``)."""
+    return f"{path}/{quote(key, safe=':/')}"
 
 
 def environment(language: str) -> Environment:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query
 from starlette.responses import RedirectResponse, Response
@@ -28,16 +28,12 @@ from convenio.services import deliveries_views, ledger_views, payments_views, tr
 from convenio.services.financing import LoadResult
 from convenio.web.charts import Bar, bar_chart
 from convenio.web.forms import FormWrite
-from convenio.web.render import Page, PageDep
+from convenio.web.i18n import mark as _
+from convenio.web.render import Page, PageDep, link
 
 __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; it is translated where it is shown."""
-    return text
 
 
 STATUS_LABELS: Final = {
@@ -71,11 +67,6 @@ CLAIM_TYPES: Final = {
     "goods": _("goods"),
 }
 PAYMENT_FIELDS: Final = ("payment_id", "date", "payer", "payee", "amount", "currency", "reference")
-
-
-def link(path: str, key: str) -> str:
-    """`path` followed by the id `key`, escaped for a URL (ids hold ``:`` and ``/``)."""
-    return f"{path}/{quote(key, safe=':/')}"
 
 
 def _render(page: Page, template: str, title: str, status: int = 200, **values: object) -> Response:
@@ -151,7 +142,7 @@ def _debt_service_charts(
         years = [y for y in service if y.currency == currency]
         caption = page.gettext("Debt service due each year (principal and interest, %(unit)s)")
         caption %= {"unit": currency}
-        svg = bar_chart(caption, [Bar(str(y.year), y.total) for y in years])
+        svg = bar_chart(caption, [Bar(str(y.year), y.total) for y in years], axis=fmt.compact)
         rows = [
             [str(y.year), *(fmt.money(v, currency) for v in (y.principal, y.interest, y.total))]
             for y in years
