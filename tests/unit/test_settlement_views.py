@@ -8,9 +8,10 @@ the demo's store is read for the figures of runs of every kind."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -23,6 +24,7 @@ from convenio.periods import parse_period
 from convenio.services import financing as fin
 from convenio.services import keys, settlement, signed, signoffs
 from convenio.services import settlement_views as views
+from convenio.settlement.drilldown import Position, positions
 from convenio.store import Store, UnitOfWork
 from convenio.store.financing_repo import RunRow
 from tests.integration.test_log_tamper import FILES, RUN_1, RUN_2
@@ -39,17 +41,17 @@ M = Decimal(1_000_000)
 
 
 def test_a_claims_position_is_what_it_owed_less_what_the_run_took() -> None:
-    held = views.positions(
+    held = positions(
         {"a": 500, "b": 300, "c": 40},
         [("a", 200, "offset", "x"), ("a", 100, "cash", "p"), ("b", 300, "offset", "y")],
     )
-    assert held["a"] == views.Position(500, 200, 100)
+    assert held["a"] == Position(500, 200, 100)
     assert (held["a"].after, held["b"].after, held["c"].after) == (200, 0, 40)
 
 
 def test_a_run_that_paid_a_claim_not_owed_is_refused() -> None:
     with pytest.raises(InputError, match="claim z"):
-        views.positions({"a": 5}, [("z", 1, "cash", "p")])
+        positions({"a": 5}, [("z", 1, "cash", "p")])
 
 
 @st.composite
@@ -72,7 +74,7 @@ def test_what_is_carried_is_what_was_owed_less_what_was_offset_and_paid(
     drawn: tuple[dict[str, int], list[tuple[str, int, str, str]]],
 ) -> None:
     before, allocated = drawn
-    held = views.positions(before, allocated)
+    held = positions(before, allocated)
     assert set(held) == set(before)
     assert all(p.after >= 0 for p in held.values())
     offset = sum(a for _, a, m, _ in allocated if m == "offset")
@@ -118,6 +120,22 @@ def test_no_net_line_without_settled_runs_or_between_more_than_two_states() -> N
         )
         is None
     )
+
+
+# -- who reads a run: one rule (services.settlement.reads_run) --------------------------
+
+CUB_TREASURY = Principal("cub-treasury", Role.TREASURY, party="CUB")
+ADMIN = Principal("admin", Role.ADMIN)
+EVERYONE = (ANONYMOUS, ADMIN, COORDINATOR, VEN_TREASURY, CUB_TREASURY, VEN, CUB, AUDITOR)
+
+
+@pytest.mark.parametrize("who", EVERYONE, ids=lambda p: p.name)
+def test_a_ledger_reader_of_the_pair_reads_any_run_the_rest_a_settled_one(who: Principal) -> None:
+    ledger = who in (VEN_TREASURY, VEN, CUB, AUDITOR)  # CUB's treasury: not of VEN-BOL
+    for status in ("settled", "reversed"):
+        row = run("2003Q2", "VEN.PDVSA", "BOL", "BOL", "1.00", status)
+        assert settlement.reads_run(who, row, detail=True) is ledger
+        assert settlement.reads_run(who, row) is (ledger or status == "settled")
 
 
 # -- a worked quarter -------------------------------------------------------------------
@@ -244,9 +262,23 @@ def test_signing_and_reopening_change_what_the_pages_offer(quarter: Store) -> No
         assert (new.settled, new.replaces, new.awaiting) == (True, RUN_1, ("VEN", "CUB"))
         with pytest.raises(AuthenticationError):
             views.statement_view(uow, RUN_1, ANONYMOUS)  # a reopened run is not published
+        for who in EVERYONE:  # the statement page and the API's sign-offs agree
+            for run_id in (RUN_1, RUN_2):
+                page = _reads(views.statement_view, uow, run_id, who)
+                api = _reads(signoffs.run_signoffs, uow, run_id, who)
+                assert page == api, (who.name, run_id)
         assert [line.run.id for line in views.runs_view(uow, AUDITOR).lines] == [RUN_2, RUN_1]
     with quarter.unit_of_work(write=True) as uow, pytest.raises(ConflictError):
         views.reopen(uow, RUN_1, VEN)
+
+
+def _reads(read: Callable[[UnitOfWork, str, Principal], object], *args: Any) -> str:
+    """What a reader meets: "read", or the refusal's kind."""
+    try:
+        read(*args)
+    except (AccessError, AuthenticationError) as refused:
+        return type(refused).__name__
+    return "read"
 
 
 def test_the_checkpoint_that_covers_a_statement(quarter: Store, tmp_path: Path) -> None:

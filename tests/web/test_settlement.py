@@ -33,6 +33,7 @@ FIGURES: Final = {
     "carried": "carried_forward",
     "overpaid": "overpaid",
 }
+GROUPING: Final = {"es": ".", "en": ","}
 SAID: Final = {
     "es": {"signed": "Firmado por {}", "awaiting": ", en espera de {}", "and": " y "},
     "en": {"signed": "Signed by {}", "awaiting": ", awaiting {}", "and": " and "},
@@ -173,6 +174,10 @@ def test_the_auditor_drills_down_from_a_figure_to_a_transaction(
     page.goto(f"{web_app.url}/settlement")
     assert_accessible(page)
     screenshot(page, f"settlement-list-{lang}", tmp_path)
+    ticks = page.locator("figure.chart-figure svg text.value").all_text_contents()
+    whole = {label.replace(GROUPING[lang], "").lstrip("-") for label in ticks}
+    assert ticks and all(w.isdigit() for w in whole), ticks  # whole units, the page's locale
+    assert any(GROUPING[lang] in label for label in ticks), ticks
     page.select_option("#year", "2011")
     with page.expect_navigation():
         page.click("form.filters button[type=submit]")
@@ -224,6 +229,15 @@ def test_the_public_reads_a_settled_statement_without_drill_down(
     for outside in ("<script", "<link", "src=", "href=", "url("):
         assert outside not in body
     assert run.id in body and run.statement["net"]["creditor"] in body
+    signed = runs_of(web_app, SIGNED[lang])[0]  # signed or not yet: as the API says
+    published = page.request.get(f"{web_app.url}/api/v1/settlements/runs/{signed.id}/signoffs")
+    assert published.status == 200
+    page.goto(url(web_app, signed, f"?lang={lang}"))
+    said = published.json()
+    done = [signoffs.Signoff(signed.id, **s) for s in said["signoffs"]]
+    if done:  # the page says what the API publishes, the signers' logins included
+        awaiting = SAID[lang]["and"].join(said["awaiting"])
+        assert page.inner_text("#signature-status").strip() == signed_text(lang, done, awaiting)
 
 
 def test_a_commission_reopens_a_period_and_settles_it_again(

@@ -40,7 +40,9 @@ __all__ = [
     "AGE_BUCKETS",
     "MAX_PERIODS",
     "RunOutcome",
+    "may_settle",
     "party_statement",
+    "reads_run",
     "run_settlement",
     "settle_periods",
     "settlement_runs",
@@ -72,10 +74,25 @@ def _pair_of(claim: Claim, sides: dict[str, str]) -> tuple[str, str]:
     return (a, b) if a <= b else (b, a)
 
 
-def _may_settle(actor: Principal, a: str, b: str) -> bool:
+def may_settle(actor: Principal, a: str, b: str) -> bool:
     """Whether `actor` settles the pair `a`, `b`: a commission settles the pairs that
     include its party (the commission of VEN settles VEN.PDVSA's)."""
     return actor.may_act_for(a) or actor.may_act_for(b)
+
+
+def reads_run(actor: Principal, run: RunRow, *, detail: bool = False) -> bool:
+    """Whether `actor` reads settlement run `run` — the one rule of the pages and the API.
+
+    A reader of the ledger whose scope includes one of the run's parties (a commission,
+    the auditor, a treasury of one of them) reads any run of theirs, reopened ones
+    included, with its detail: what makes each figure, its ledger transactions. Anyone
+    else, the public included, reads a settled run only (its statement and sign-offs),
+    never its detail: with `detail`, whether `actor` reads that too."""
+    if actor.may(Action.READ_LEDGER) and (
+        actor.sees_all_parties() or may_settle(actor, run.party_a, run.party_b)
+    ):
+        return True
+    return not detail and run.status == ACTIVE
 
 
 def _refuse_pairs(actor: Principal, key: str, pairs: Sequence[tuple[str, str]]) -> AccessError:
@@ -113,7 +130,7 @@ def run_settlement(
     sides = settlement_sides(agreement, period.end)
     active_runs = uow.financing.runs(key)
     named = rules.parties
-    if len(named) == 2 and not _may_settle(actor, named[0], named[1]):
+    if len(named) == 2 and not may_settle(actor, named[0], named[1]):
         raise _refuse_pairs(actor, key, [(named[0], named[1])])
     if (
         not reopen
@@ -142,7 +159,7 @@ def run_settlement(
     due: list[tuple[str, str, str | None]] = []
     now = to_micros(datetime.now(UTC))
     pairs = _pairs(claims, named, sides)
-    mine = [(a, b) for a, b in pairs if _may_settle(actor, a, b)]
+    mine = [(a, b) for a, b in pairs if may_settle(actor, a, b)]
     if pairs and not mine:
         raise _refuse_pairs(actor, key, pairs)
     for a, b in mine:
@@ -255,7 +272,7 @@ def settlement_runs(
     return [
         run
         for run in uow.financing.runs(key)
-        if actor.sees_all_parties() or _may_settle(actor, run.party_a, run.party_b)
+        if actor.sees_all_parties() or may_settle(actor, run.party_a, run.party_b)
     ]
 
 

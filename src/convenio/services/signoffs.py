@@ -28,9 +28,11 @@ from convenio.errors import (
     Problem,
 )
 from convenio.log.records import statement_bytes
+from convenio.services.settlement import reads_run
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow, SignoffRow
 from convenio.store.ledger_repo import from_micros, to_micros
+from convenio.terms import state_of
 
 __all__ = [
     "RunSignoffs",
@@ -60,14 +62,10 @@ class Signoff:
     """SHA-256 (hex) of the run's statement bytes as its log entry holds them."""
 
 
-def _top(party: str) -> str:
-    return party.split(".", 1)[0]
-
-
 def signers_of(run: RunRow) -> tuple[str, str]:
     """The two states that sign `run`: the top party of its `party_a` and its `party_b`,
     in that order (``VEN.PDVSA`` → ``VEN``)."""
-    return _top(run.party_a), _top(run.party_b)
+    return state_of(run.party_a), state_of(run.party_b)
 
 
 def statement_digest(run: RunRow) -> str:
@@ -127,18 +125,12 @@ class RunSignoffs:
 
 
 def run_signoffs(uow: UnitOfWork, run_id: str, actor: Principal = OPERATOR) -> RunSignoffs:
-    """Who signed run `run_id` and whom it awaits. A settled run's are public, as its
-    statement is; a reopened run's are read by the readers of the ledger who read its
-    pair (a commission, the auditor, a treasury of one of its parties)."""
+    """Who signed run `run_id` and whom it awaits, to whoever reads the run
+    (`services.settlement.reads_run`): a settled run's are public, as its statement is;
+    a reopened run's are read by the readers of the ledger who read its pair (a
+    commission, the auditor, a treasury of one of its parties)."""
     run = _run(uow, run_id)
-    if run.status != ACTIVE and not (
-        actor.may(Action.READ_LEDGER)
-        and (
-            actor.sees_all_parties()
-            or actor.may_act_for(run.party_a)
-            or actor.may_act_for(run.party_b)
-        )
-    ):
+    if not reads_run(actor, run):
         why = f"run {run_id} was reopened: its sign-offs are not published"
         if actor.anonymous:
             raise AuthenticationError(f"sign in: {why}")

@@ -1,10 +1,12 @@
 """Settlement: the runs, a run's statement with what makes each figure, settling,
 reopening and signing a statement, and the statement for paper and as a file.
 
-Who: the runs and the drill-down ask `Action.READ_LEDGER` (commission, treasury,
-auditor — a treasury its party's runs); a settled run's statement, its printable form
-and its file are anyone's, the public's included, without drill-down, ledger
-transactions or the signers' logins (as the API publishes settled statements). Settle,
+Who: one rule, `services.settlement.reads_run`, as for the API. The runs and the
+drill-down ask `Action.READ_LEDGER` (commission, treasury, auditor — a treasury its
+party's runs); a settled run's statement, its sign-offs (the signers' logins included,
+as ``GET /api/v1/settlements/runs/{run_id}/signoffs`` publishes them), its printable
+form and its file are anyone's, the public's included, without drill-down or ledger
+transactions; a reopened run's, only its ledger's readers'. Settle,
 reopen and sign ask `Action.SETTLE` (a commission; signing: the commission of one of
 the run's two signing parties). The data of each page is one call of
 `convenio.services.settlement_views`; the writes call the services the API calls
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Annotated, Final, Protocol
 from urllib.parse import quote
 
@@ -85,17 +88,13 @@ class _Signed(Protocol):
     def awaiting(self) -> Sequence[str]: ...
 
 
-def signature_text(page: Page, signed: _Signed, detail: bool = True) -> str:
+def signature_text(page: Page, signed: _Signed) -> str:
     """Who signed a statement and who has not yet, in the reader's language: "Signed by
-    VEN (ven-commission, 6 dic 2026), awaiting CUB" (the logins for readers of the
-    ledger only)."""
+    VEN (ven-commission, 6 dic 2026), awaiting CUB" — with the logins, as the API's
+    ``GET /api/v1/settlements/runs/{run_id}/signoffs`` publishes them to whoever reads
+    the run."""
     fmt = page.formats
-    done = [
-        f"{s.party} ({s.login}, {fmt.date(s.signed_at[:10])})"
-        if detail
-        else f"{s.party} ({fmt.date(s.signed_at[:10])})"
-        for s in signed.signoffs
-    ]
+    done = [f"{s.party} ({s.login}, {fmt.date(s.signed_at[:10])})" for s in signed.signoffs]
     both = page.gettext(" and ")
     said = {"signed": both.join(done), "awaiting": both.join(signed.awaiting)}
     if done and signed.awaiting:
@@ -114,7 +113,7 @@ def _values(page: Page) -> dict[str, object]:
         "run_url": run_url,
         "figure_labels": FIGURE_LABELS,
         "claim_labels": CLAIM_LABELS,
-        "signed_text": lambda signed: signature_text(page, signed, getattr(signed, "detail", True)),
+        "signed_text": lambda signed: signature_text(page, signed),
     }
 
 
@@ -163,7 +162,11 @@ def _chart(page: Page, view: views.RunsView) -> dict[str, object] | None:
     )
     fmt = page.formats
     return {
-        "svg": bar_chart(caption, [Bar(period, amount) for period, amount in net.points]),
+        "svg": bar_chart(
+            caption,
+            [Bar(period, amount) for period, amount in net.points],
+            axis=lambda v: fmt.number(v.quantize(Decimal(1))),
+        ),
         "caption": caption,
         "headers": [
             page.gettext("Period"),
@@ -171,11 +174,6 @@ def _chart(page: Page, view: views.RunsView) -> dict[str, object] | None:
         ],
         "rows": [[period, fmt.money(amount, unit)] for period, amount in net.points],
     }
-
-
-def _said(outcomes: Sequence[settling.RunOutcome]) -> str:
-    made = [o.run.id for o in outcomes if o.created]
-    return f"settled: {', '.join(made) or 'nothing new'}"
 
 
 @router.post("/settlement/settle")
