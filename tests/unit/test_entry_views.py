@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -27,8 +28,10 @@ from convenio.services.entry_views import (
     CellProblem,
     cell_field,
     cell_problem,
+    local_number,
     locate,
     parse_cell_field,
+    plain_number,
 )
 from convenio.store import Store
 from convenio.web.pages import entry as entry_page
@@ -197,6 +200,71 @@ def test_a_save_is_all_or_nothing_and_an_emptied_cell_deletes(sample: Store) -> 
     after = {("CONSULT", "F_A15P"): "121", ("CONSULT", "M_A15P"): "80", ("CONSULT", "F_A0_14"): "5"}
     assert _values(sample, "CLIN-1", "2005-01") == after
     assert saved.form.values == after  # the page shows what is stored now
+
+
+def test_a_spanish_page_saves_and_shows_numbers_the_spanish_way(sample: Store) -> None:
+    wait, count = ("WAIT_DAYS", "default"), ("CONSULT", "F_A15P")
+    typed = {wait: "12.5", count: "1.234"}  # a point before decimals: not Spanish
+    with sample.unit_of_work(write=True) as uow:
+        refused = entry_views.save_entry(
+            uow, ZULIA, "BA_MONTHLY", "CLIN-1", "2005-01", typed, DAY, language="es"
+        )
+    assert {k: [p.message for p in v] for k, v in refused.cells.items()} == {
+        wait: [TYPE_MESSAGES[ValueType.NUMBER]]
+    }
+    assert refused.typed[wait] == "12.5"  # kept as typed
+    typed = {wait: "12,5", count: "1.234", ("CONSULT", "M_A15P"): "80"}
+    with sample.unit_of_work(write=True) as uow:
+        saved = entry_views.save_entry(
+            uow, ZULIA, "BA_MONTHLY", "CLIN-1", "2005-01", typed, DAY, language="es"
+        )
+    assert saved.error is None
+    stored = _values(sample, "CLIN-1", "2005-01")
+    assert (stored[wait], stored[count]) == ("12.5", "1234")
+    assert (saved.form.shown(wait, "es"), saved.form.shown(count, "es")) == ("12,5", "1.234")
+    assert (saved.form.shown(wait, "en"), saved.form.shown(count, "en")) == ("12.5", "1,234")
+    # an English page reads 1,234.5 and 12.5, and refuses the Spanish 12,5
+    with sample.unit_of_work(write=True) as uow:
+        english = entry_views.save_entry(
+            uow, ZULIA, "BA_MONTHLY", "CLIN-1", "2005-01", {**typed, wait: "12,5"}, DAY
+        )
+    assert [p.message for p in english.cells[wait]] == [TYPE_MESSAGES[ValueType.NUMBER]]
+
+
+@pytest.mark.parametrize(
+    ("value_type", "typed", "language", "plain"),
+    [
+        (ValueType.NUMBER, "1.234,5", "es", "1234.5"),
+        (ValueType.NUMBER, "-0,25", "es", "-0.25"),
+        (ValueType.INTEGER, "1.234.567", "es", "1234567"),
+        (ValueType.PERCENTAGE, "45,5", "es", "45.5"),
+        (ValueType.NUMBER, "1,234.5", "en", "1234.5"),
+        (ValueType.NUMBER, "1234.5", "en", "1234.5"),
+        (ValueType.NUMBER, "12,5", "en", "12,5"),  # left for the importer to refuse
+        (ValueType.TEXT, "1,5", "es", "1,5"),  # a text is a text
+        (ValueType.BOOLEAN, " true ", "es", "true"),
+    ],
+)
+def test_a_cell_is_read_in_the_pages_language(
+    value_type: ValueType, typed: str, language: str, plain: str
+) -> None:
+    assert plain_number(value_type, typed, language) == plain
+
+
+@given(
+    st.sampled_from([ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE]),
+    st.decimals(-(10**9), 10**9, places=3, allow_nan=False, allow_infinity=False),
+    st.sampled_from(["es", "en"]),
+)
+def test_a_stored_number_shown_in_a_language_reads_back_as_stored(
+    value_type: ValueType, number: Decimal, language: str
+) -> None:
+    text = str(number)
+    shown = local_number(value_type, text, language)
+    assert plain_number(value_type, shown, language) == text
+    assert ("," in shown) == (
+        (language == "es" and "." in text) or (language == "en" and abs(number) >= 1000)
+    )
 
 
 def test_a_month_past_its_expiry_takes_no_change_on_any_cell(sample: Store) -> None:

@@ -138,14 +138,16 @@ def test_a_coordinator_enters_a_month_in_the_grid_and_finds_it_stored(
     assert page.input_value(cell(first)) == "abc"  # what was typed is kept
     assert stored(web_app, token, SITE, month) == {}
 
-    page.fill(cell(first), "12")
+    # Numbers as the page's language writes them: 1.234 in Spanish, 1,234 in English.
+    thousands = "1.234" if lang == "es" else "1,234"
+    page.fill(cell(first), thousands)
     page.fill(cell(second), "30")
     assert save(page) == 200
     assert page.inner_text("#saved") == said["saved"]
-    assert stored(web_app, token, SITE, month) == {first: "12", second: "30"}
+    assert stored(web_app, token, SITE, month) == {first: "1234", second: "30"}
 
-    page.goto(form_url(web_app, SITE, month))  # shown again, as stored
-    assert [page.input_value(cell(c.id)) for c in combos] == ["12", "30"]
+    page.goto(form_url(web_app, SITE, month))  # shown again, as stored, in the language
+    assert [page.input_value(cell(c.id)) for c in combos] == [thousands, "30"]
     if lang == "es":
         page.set_viewport_size({"width": 390, "height": 844})
         assert_accessible(page)

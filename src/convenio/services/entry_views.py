@@ -30,6 +30,7 @@ from sqlalchemy import select
 from convenio.auth import Principal
 from convenio.errors import ConvenioError, InputError, Problem
 from convenio.files import FileOptions, InMemory
+from convenio.files.numbers import SpanishNumberError, format_spanish, spanish_number
 from convenio.missions import (
     DEFAULT,
     Catalog,
@@ -76,8 +77,10 @@ __all__ = [
     "cell_problem",
     "entry_page",
     "import_upload",
+    "local_number",
     "locate",
     "parse_cell_field",
+    "plain_number",
     "save_entry",
 ]
 
@@ -187,6 +190,10 @@ class EntryForm:
     def value_types(self) -> dict[str, ValueType]:
         return {r.element: r.value_type for s in self.sections for r in s.rows}
 
+    def shown(self, key: CellKey, language: str) -> str:
+        """A cell's stored value as the page writes it (a number in `language`)."""
+        return local_number(self.value_types[key[0]], self.values.get(key, ""), language)
+
 
 @dataclass(frozen=True)
 class EntryPage:
@@ -243,6 +250,37 @@ def parse_cell_field(name: str) -> CellKey | None:
         return None
     element, sep, coc = name[len(_CELL_PREFIX) :].partition(":")
     return (element, coc) if sep and element and coc else None
+
+
+_NUMERIC: Final = frozenset({ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE})
+_ENGLISH_GROUPED: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_PLAIN_NUMBER: Final = re.compile(r"([+-]?)(\d+)(?:\.(\d+))?")
+
+
+def plain_number(value_type: ValueType, text: str, language: str) -> str:
+    """A cell's text as typed on a page in `language`, as the importer reads it: a
+    number written the Spanish way (``es``: ``1.234,5`` → ``1234.5``, as ``--locale es``
+    reads a file) or the English way (``en``: ``1,234.5`` or ``1234.5``); any other text,
+    and the cells of other types, as typed, for the importer to judge. A Spanish text
+    that looks like a number but is not one (``12.5``) raises `SpanishNumberError`."""
+    stripped = text.strip()
+    if value_type not in _NUMERIC:
+        return stripped
+    if language == "es":
+        return spanish_number(stripped)
+    return stripped.replace(",", "") if _ENGLISH_GROUPED.fullmatch(stripped) else stripped
+
+
+def local_number(value_type: ValueType, text: str, language: str) -> str:
+    """The inverse, for a stored value: ``1234.5`` → ``1.234,5`` (es) or ``1,234.5``
+    (en), every digit kept; text that is not a plain number is shown as stored."""
+    found = _PLAIN_NUMBER.fullmatch(text)
+    if value_type not in _NUMERIC or found is None:
+        return text
+    if language == "es":
+        return format_spanish(text)
+    sign, whole, decimals = found.groups()
+    return f"{sign}{int(whole):,}" + (f".{decimals}" if decimals else "")
 
 
 def cell_problem(value_type: ValueType, text: str) -> CellProblem | None:
@@ -487,10 +525,12 @@ def save_entry(
     period: str,
     typed: Mapping[CellKey, str],
     today: date | None = None,
+    language: str = "en",
 ) -> SaveOutcome:
     """Save a form's cells, all or nothing, through the API's importer; see the module
-    docstring. A refusal is the outcome's `error` (the unit of work left uncommitted);
-    a unit outside the subtree raises `AccessError`."""
+    docstring. Numbers are read the way `language` writes them (`plain_number`). A
+    refusal is the outcome's `error` (the unit of work left uncommitted); a unit outside
+    the subtree raises `AccessError`."""
     day = today or date.today()
     reading = _Reading(uow)
     ds, unit, pe = reading.chosen(actor, data_set, org_unit, period)
@@ -498,7 +538,16 @@ def save_entry(
     keys = form.keys
     cells = {key: typed.get(key, "").strip() for key in keys}
     types = form.value_types
-    own = {k: [found] for k in keys if (found := cell_problem(types[k[0]], cells[k])) is not None}
+    plain: dict[CellKey, str] = {}
+    own: dict[CellKey, list[CellProblem]] = {}
+    for k in keys:
+        try:
+            plain[k] = plain_number(types[k[0]], cells[k], language)
+        except SpanishNumberError:
+            own[k] = [CellProblem(TYPE_MESSAGES[types[k[0]]])]
+            continue
+        if (found := cell_problem(types[k[0]], plain[k])) is not None:
+            own[k] = [found]
     if own:
         problems = [
             Problem(p.message, FORM_FILE, keys.index(k) + 1, "value")
@@ -516,9 +565,9 @@ def save_entry(
             unit,
             c,
             "",
-            cells[e, c],
+            plain[e, c],
             actor.name,
-            deleted="" if cells[e, c] else "true",
+            deleted="" if plain[e, c] else "true",
             line=i,
         )
         for i, (e, c) in enumerate(keys, start=1)

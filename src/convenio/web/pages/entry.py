@@ -143,7 +143,9 @@ def save(
     }
     outcome = write.apply(
         who,
-        lambda uow: entry_views.save_entry(uow, who, data_set, org_unit, period, typed),
+        lambda uow: entry_views.save_entry(
+            uow, who, data_set, org_unit, period, typed, language=page.language
+        ),
         _said,
     )
     status = 422 if outcome.error else 200
