@@ -153,18 +153,22 @@ def test_the_public_reads_the_published_record_without_signing_in(
 def test_a_cited_address_names_the_logs_root_at_its_size(
     context: BrowserContext, web_app: WebApp
 ) -> None:
+    day, size, fmt = date(2010, 6, 30), 1000, Formats("en")
+    address = f"/public?as_of={day.isoformat()}&log={size}"
     page = context.new_page()
-    page.goto(f"{web_app.url}/public?as_of=2010-06-30&log=1000&lang=en")
+    page.goto(f"{web_app.url}{address}&lang=en")
     store = web_app.store()
     try:
         with store.unit_of_work() as uow:
-            root = b64(tree_hash(1000, uow.log))
+            root = b64(tree_hash(size, uow.log))
     finally:
         store.close()
     text = page.inner_text("#cite-text")
-    assert "June 30, 2010" in text and "1,000 entries" in text and root in text
-    assert page.get_attribute("#cite-url", "href") == "/public?as_of=2010-06-30&log=1000"
-    assert cells(page, "#runs tbody tr")[0][0] == "2010Q2"  # periods ended by then only
-    assert all(row[0] <= "2010" for row in cells(page, "#results tbody tr"))
+    assert fmt.date(day, "long") in text, text
+    assert f"{fmt.number(size)} entries" in text and root in text, text
+    assert page.get_attribute("#cite-url", "href") == address
+    quarter = f"{day.year}Q{(day.month - 1) // 3 + 1}"
+    assert cells(page, "#runs tbody tr")[0][0] == quarter  # periods ended by then only
+    assert all(row[0] <= str(day.year) for row in cells(page, "#results tbody tr"))
     too_far = page.goto(f"{web_app.url}/public?log=999999999&lang=en")
     assert too_far is not None and too_far.status == 422
