@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import Annotated, Final, Protocol
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Query
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -33,16 +31,12 @@ from convenio.services.signoffs import Signoff, sign_off
 from convenio.store import Store, UnitOfWork
 from convenio.web.charts import Bar, bar_chart
 from convenio.web.forms import FormWrite
-from convenio.web.render import STATIC, Page, PageDep
+from convenio.web.i18n import mark as _
+from convenio.web.render import STATIC, Page, PageDep, link
 
 __all__ = ["FILE_POLICY", "router", "signature_text"]
 
 router = APIRouter(include_in_schema=False)
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; it is translated where it is shown."""
-    return text
 
 
 FIGURE_LABELS: Final = {
@@ -70,11 +64,6 @@ FILE_POLICY: Final = (
 )
 """The downloaded statement's policy: its own inline style, nothing else at all."""
 _CSS: Final = STATIC / "settlement.css"
-
-
-def link(path: str, key: str) -> str:
-    """`path` followed by the id `key`, escaped for a URL (ids hold ``:`` and ``/``)."""
-    return f"{path}/{quote(key, safe=':/')}"
 
 
 def run_url(run_id: str, tail: str = "") -> str:
@@ -165,7 +154,7 @@ def _chart(page: Page, view: views.RunsView) -> dict[str, object] | None:
         "svg": bar_chart(
             caption,
             [Bar(period, amount) for period, amount in net.points],
-            axis=lambda v: fmt.number(v.quantize(Decimal(1))),
+            axis=fmt.compact,
         ),
         "caption": caption,
         "headers": [
