@@ -21,6 +21,7 @@ from convenio.files import FileOptions
 from convenio.services import entry_views
 from convenio.services.entry_views import CellKey, SaveOutcome, UploadOutcome
 from convenio.web.forms import FormWrite
+from convenio.web.i18n import mark as _
 from convenio.web.render import Page, PageDep
 
 __all__ = ["MESSAGES", "router"]
@@ -29,11 +30,6 @@ router = APIRouter(include_in_schema=False)
 
 SHOWN_PROBLEMS = 200
 """Problems of an upload listed on the page; the rest are counted."""
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; the templates translate it where it is shown."""
-    return text
 
 
 MESSAGES = (

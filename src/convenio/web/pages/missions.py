@@ -29,6 +29,7 @@ from convenio.services.missions_views import Figure, Measure, Series, Step
 from convenio.web.cartogram import Entity, bands, cartogram, shade
 from convenio.web.charts import Series as Line
 from convenio.web.charts import line_chart
+from convenio.web.i18n import mark as _
 from convenio.web.render import Page, PageDep
 
 __all__ = ["router", "said", "stage", "word"]
@@ -37,11 +38,6 @@ router = APIRouter(include_in_schema=False)
 
 Dx = Annotated[str | None, Query(max_length=50, description="An indicator or data element")]
 Pe = Annotated[str | None, Query(max_length=20, description="A year")]
-
-
-def _(text: str) -> str:
-    """Mark `text` for the catalogue; it is translated where it is shown."""
-    return text
 
 
 WORDS: Final = {
@@ -117,7 +113,9 @@ def _line(
     """A measure over the years as a chart (the years with a value) and its table."""
     known = {y: v for y in years if (v := by_year.get(y, views.NO_DATA).value) is not None}
     title = page.gettext("%(measure)s by year") % {"measure": measure.name}
-    svg = line_chart(title, list(known), [Line(measure.name, list(known.values()))])
+    svg = line_chart(
+        title, list(known), [Line(measure.name, list(known.values()))], axis=page.formats.compact
+    )
     rows = [
         [y, said(page, figure), target(page, figure)]
         for y in years
