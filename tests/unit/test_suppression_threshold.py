@@ -14,7 +14,8 @@ import pytest
 from convenio.analytics import DEFAULT_THRESHOLD, assemble, parse_request
 from convenio.analytics.results import Cell
 from convenio.missions import Catalog, Hierarchy
-from convenio.services.cases import _suppress
+from convenio.missions.cases import PATHWAYS, Indicators
+from convenio.services.cases import _published
 from tests.unit.test_missions_analytics import M, catalog, tree  # noqa: F401  (fixtures)
 
 
@@ -37,6 +38,21 @@ def test_a_count_at_the_threshold_is_shown_one_below_is_hidden(
 
 @pytest.mark.parametrize("threshold", [DEFAULT_THRESHOLD, 3, 10])
 def test_cases_indicators_suppress_below_the_threshold_only(threshold: int) -> None:
-    assert _suppress("shown", threshold, threshold) == "shown"
-    assert _suppress("hidden", threshold - 1, threshold) is None
-    assert _suppress("zero", 0, 0) == "zero"  # not public: the limit is 0
+    """Every stop and the completed count at the threshold: all shown; one stop a case
+    under it: that stop hidden (and, complementarily, what would give it back)."""
+    stages = [s for s in PATHWAYS["eye-surgery"].stages if s != PATHWAYS["eye-surgery"].done]
+
+    def indicators(first_stop: int) -> Indicators:
+        stops = (first_stop, *([threshold] * (len(stages) - 1)))
+        started = threshold + sum(stops)
+        return Indicators(
+            "eye-surgery", started, threshold, None, None, threshold,
+            tuple(zip(stages, stops, strict=True)),
+        )  # fmt: skip
+
+    at = _published(indicators(threshold), threshold)
+    assert at["completed"] == threshold and at["stopped_at"][stages[0]] == threshold
+    below = _published(indicators(threshold - 1), threshold)
+    assert below["stopped_at"][stages[0]] is None
+    assert below["completed"] is None  # else started − completed − the other stops tells it
+    assert all(below["stopped_at"][s] == threshold for s in stages[1:])
