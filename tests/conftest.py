@@ -3,11 +3,20 @@
 PostgreSQL comes from ``CONVENIO_TEST_PG_URL`` (default: the local server, database
 ``test``, trust auth). Each test gets a schema of its own, dropped afterwards. Where no
 server answers, the PostgreSQL half of a test is skipped with the reason.
+
+The suite runs on every core (pytest-xdist, ``-n auto --dist loadfile`` in pyproject's
+addopts; ``-n 0`` for one process): each test file goes whole to one worker, in its own
+order (a worker's web tests share that worker's server: each browser test file reads
+the record in either state another file may have left). The CLI's tables are laid out
+for a wide terminal (``COLUMNS``) whatever the worker's output is, so that no line of
+what a test reads is wrapped.
 """
 
 from __future__ import annotations
 
 import os
+
+os.environ["COLUMNS"] = "1000"  # before the CLI's console exists
 import uuid
 from collections.abc import Iterator
 from pathlib import Path

@@ -3,6 +3,7 @@ catalogues, the sign-in redirect target and the pages' answers (in-process clien
 
 from __future__ import annotations
 
+import itertools
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -186,3 +187,15 @@ def test_a_charts_axis_reads_in_the_locale_shortened() -> None:
     assert Formats("en").compact(Decimal("2418930415.80")) == "2.4B"
     svg = str(bar_chart("t", [Bar("2011", Decimal("1500000"))], axis=Formats("es").compact))
     assert "1,5\u00a0M" in svg and "1.500.000" not in svg
+
+
+@given(st.integers(min_value=1, max_value=400))
+def test_a_line_charts_labels_keep_apart_and_name_both_ends(count: int) -> None:
+    from convenio.web.charts import _labelled
+
+    chosen = [i for i, _ in _labelled(count)]
+    assert chosen[0] == 0 and chosen[-1] == count - 1
+    assert len(chosen) <= 7
+    every = -(-count // 6)
+    gaps = [b - a for a, b in itertools.pairwise(chosen)]
+    assert all(gap >= every * 3 // 4 for gap in gaps), gaps

@@ -89,6 +89,20 @@ def _value_axis(low: Decimal, high: Decimal, y: Callable[[Decimal], Decimal], ax
     return "".join(parts)
 
 
+def _labelled(count: int, most: int = 6) -> list[tuple[int, str]]:
+    """Which of `count` points of a line get a label under them, and how it is anchored:
+    about `most` evenly spaced, the first and the last always (the one before the last
+    dropped when it would touch it)."""
+    every = max(1, -(-count // most))
+    chosen = list(range(0, count, every))
+    if chosen[-1] != count - 1:
+        if count - 1 - chosen[-1] < every * 3 // 4 and len(chosen) > 1:
+            chosen.pop()
+        chosen.append(count - 1)
+    last = count - 1
+    return [(i, "start" if i == 0 else "end" if i == last else "middle") for i in chosen]
+
+
 def bar_chart(title: str, bars: Sequence[Bar], axis: Axis = _plain) -> Markup:
     """Vertical bars from a zero line (negative values hang below it)."""
     if not bars:
@@ -148,15 +162,9 @@ def line_chart(
             f'<text class="legend series-{n % 6}" x="{_px(_LEFT + 6)}" '
             f'y="{_px(_TOP + 12 * (n + 1))}">{escape(line.name)}</text>'
         )
-    label_every = max(1, len(labels) // 8)
-    last = len(labels) - 1
-    for i, label in enumerate(labels):
-        if i % label_every == 0 or i == last:
-            if i == last and i % label_every and last - (last // label_every) * label_every < 2:
-                continue  # too close to the previous label to be read
-            anchor = "start" if i == 0 else "end" if i == last else "middle"
-            parts.append(
-                f'<text class="tick" x="{_px(_LEFT + step * i)}" y="{_px(_HEIGHT - 8)}" '
-                f'text-anchor="{anchor}">{escape(label)}</text>'
-            )
+    for i, anchor in _labelled(len(labels)):
+        parts.append(
+            f'<text class="tick" x="{_px(_LEFT + step * i)}" y="{_px(_HEIGHT - 8)}" '
+            f'text-anchor="{anchor}">{escape(labels[i])}</text>'
+        )
     return _frame(title, "".join(parts))
