@@ -2,8 +2,9 @@
 coordinator saves a month of data, the auditor finds that save in the trail through the
 filter (user, days, method, route) as the services record it, and verifies the ledger
 from the page — the report is the one `services.ledger.verify` gives in the test, and
-the verification, having passed, is recorded in the trail; an administrator reads the trail without the button (and is
-refused the verification), a treasury is refused the page.
+the verification, having passed, is recorded in the trail; an administrator reads the
+trail without the button (and is refused the verification), a treasury is refused the
+page.
 """
 
 from __future__ import annotations
