@@ -14,9 +14,10 @@
 - `assert_accessible(page)`: axe-core (from the npm registry: ``.ci/run`` installs it in
   ``.cache/npm``; the context loads it into every page) finds no serious or critical
   violation on the page.
-- `screenshot(page, name)`: a full-page JPEG, into ``$CONVENIO_SCREENSHOTS`` when set (the
-  docs' screenshots: ``CONVENIO_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/web``),
-  else into the test's temporary directory.
+- `screenshot(page, name)`: the page's first screen as PNG, into
+  ``$CONVENIO_SCREENSHOTS`` when set (the docs' screenshots:
+  ``CONVENIO_SCREENSHOTS=docs/screenshots .venv/bin/pytest tests/web``), else into the
+  test's temporary directory.
 """
 
 from __future__ import annotations
@@ -221,12 +222,13 @@ def assert_accessible(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str, tmp: Path) -> Path:
-    """A full-page screenshot `name`.jpg in $CONVENIO_SCREENSHOTS, else in `tmp` (JPEG at
-    quality 85: a tenth of a PNG's size in the repository, text still sharp)."""
+    """A screenshot `name`.png of the page's first screen (what a reader sees on opening
+    it; a whole page of 104 tranches is a megabyte) in $CONVENIO_SCREENSHOTS, else in
+    `tmp`."""
     folder = Path(os.environ.get("CONVENIO_SCREENSHOTS") or tmp)
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{name}.jpg"
-    page.screenshot(path=str(path), full_page=True, type="jpeg", quality=85)
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path))
     return path
 
 
