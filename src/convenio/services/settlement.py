@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from convenio.auth import OPERATOR, Action, Principal
-from convenio.errors import AccessError, AuthenticationError, InputError, Problem
+from convenio.errors import AccessError, AuthenticationError, InputError, NotFoundError, Problem
 from convenio.files import Tell
 from convenio.financing.claims import Claim, ClaimType
 from convenio.ledger import reversal_of
@@ -40,6 +40,7 @@ __all__ = [
     "AGE_BUCKETS",
     "MAX_PERIODS",
     "RunOutcome",
+    "find_run",
     "may_settle",
     "party_statement",
     "reads_run",
@@ -78,6 +79,14 @@ def may_settle(actor: Principal, a: str, b: str) -> bool:
     """Whether `actor` settles the pair `a`, `b`: a commission settles the pairs that
     include its party (the commission of VEN settles VEN.PDVSA's)."""
     return actor.may_act_for(a) or actor.may_act_for(b)
+
+
+def find_run(uow: UnitOfWork, run_id: str) -> RunRow:
+    """Settlement run `run_id`; `NotFoundError` if there is none."""
+    run = uow.financing.run(run_id)
+    if run is None:
+        raise NotFoundError(f"no settlement run {run_id}", [Problem("no such run", field="run_id")])
+    return run
 
 
 def reads_run(actor: Principal, run: RunRow, *, detail: bool = False) -> bool:

@@ -24,11 +24,10 @@ from convenio.errors import (
     AccessError,
     AuthenticationError,
     ConflictError,
-    NotFoundError,
     Problem,
 )
 from convenio.log.records import statement_bytes
-from convenio.services.settlement import reads_run
+from convenio.services.settlement import find_run, reads_run
 from convenio.store import UnitOfWork
 from convenio.store.financing_repo import ACTIVE, RunRow, SignoffRow
 from convenio.store.ledger_repo import from_micros, to_micros
@@ -92,16 +91,9 @@ def _signoff(row: SignoffRow) -> Signoff:
     )
 
 
-def _run(uow: UnitOfWork, run_id: str) -> RunRow:
-    run = uow.financing.run(run_id)
-    if run is None:
-        raise NotFoundError(f"no settlement run {run_id}", [Problem("no such run", field="run_id")])
-    return run
-
-
 def signoffs(uow: UnitOfWork, run_id: str) -> list[Signoff]:
     """The sign-offs of run `run_id`, oldest first; `NotFoundError` if there is no run."""
-    _run(uow, run_id)
+    find_run(uow, run_id)
     return [_signoff(r) for r in uow.financing.signoffs([run_id])]
 
 
@@ -129,7 +121,7 @@ def run_signoffs(uow: UnitOfWork, run_id: str, actor: Principal = OPERATOR) -> R
     (`services.settlement.reads_run`): a settled run's are public, as its statement is;
     a reopened run's are read by the readers of the ledger who read its pair (a
     commission, the auditor, a treasury of one of its parties)."""
-    run = _run(uow, run_id)
+    run = find_run(uow, run_id)
     if not reads_run(actor, run):
         why = f"run {run_id} was reopened: its sign-offs are not published"
         if actor.anonymous:
@@ -158,7 +150,7 @@ def sign_off(uow: UnitOfWork, run_id: str, who: Principal) -> Signoff:
     # Queue behind the other writers before reading (PostgreSQL): a sign-off or reopening
     # of this run committed meanwhile is then seen, not met as a duplicate row.
     uow.log.lock()
-    run = _run(uow, run_id)
+    run = find_run(uow, run_id)
     signers = signers_of(run)
     if who.party not in signers:
         raise AccessError(

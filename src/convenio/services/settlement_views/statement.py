@@ -10,13 +10,19 @@ from datetime import date
 from decimal import Decimal
 
 from convenio.auth import Action, Principal
-from convenio.errors import AccessError, AuthenticationError, ConflictError, NotFoundError, Problem
+from convenio.errors import AccessError, AuthenticationError, ConflictError, Problem
 from convenio.log import b64
 from convenio.log.records import RUN
 from convenio.periods import parse_period
 from convenio.services.financing import current_agreement
 from convenio.services.log import latest_checkpoint
-from convenio.services.settlement import RunOutcome, may_settle, reads_run, run_settlement
+from convenio.services.settlement import (
+    RunOutcome,
+    find_run,
+    may_settle,
+    reads_run,
+    run_settlement,
+)
 from convenio.services.settlement_views.runs import may_reopen, may_sign
 from convenio.services.signoffs import Signoff, awaiting, signers_of, signoffs_of_runs
 from convenio.services.signoffs import statement_digest as digest_of
@@ -102,14 +108,6 @@ class StatementView:
     @property
     def settled(self) -> bool:
         return self.run.status == ACTIVE
-
-
-def find_run(uow: UnitOfWork, run_id: str) -> RunRow:
-    """Run `run_id`; `NotFoundError` if there is none."""
-    run = uow.financing.run(run_id)
-    if run is None:
-        raise NotFoundError(f"no settlement run {run_id}", [Problem("no such run", field="run")])
-    return run
 
 
 def _require_reader(who: Principal, run: RunRow) -> bool:
