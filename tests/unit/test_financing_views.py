@@ -22,7 +22,7 @@ from sqlalchemy import select
 
 from convenio.auth import Principal, Role
 from convenio.errors import AccessError, InputError, NotFoundError
-from convenio.examples import EXAMPLES
+from convenio.files.numbers import english_number
 from convenio.financing import series_from_points, split_invoice, tranche_for, value_delivery
 from convenio.financing.claims import ClaimType
 from convenio.log.tree import check_record
@@ -35,6 +35,7 @@ from convenio.services.financing_common import Amount
 from convenio.store import Store, UnitOfWork
 from convenio.store.tables import transactions
 from convenio.terms import Band, LoanTerms
+from tests.integration.test_late_interest_store import load as load_late_interest_case
 
 AUDITOR = Principal("auditor", Role.AUDITOR)
 VEN_TREASURY = Principal("ven-treasury", Role.TREASURY, party="VEN")
@@ -71,11 +72,11 @@ def test_every_day_lies_in_its_month(day: date) -> None:
 
 
 def test_english_grouping_is_dropped_and_anything_else_left_to_the_loader() -> None:
-    assert pv.english_number("1,234.56") == "1234.56"
-    assert pv.english_number(" 1,234,567 ") == "1234567"
-    assert pv.english_number("1234.56") == "1234.56"
-    assert pv.english_number("12,3,4") == "12,3,4"
-    assert pv.english_number("1,23.4") == "1,23.4"
+    assert english_number("1,234.56") == "1234.56"
+    assert english_number(" 1,234,567 ") == "1234567"
+    assert english_number("1234.56") == "1234.56"
+    assert english_number("12,3,4") == "12,3,4"
+    assert english_number("1,23.4") == "1,23.4"
 
 
 def test_why_a_split_is_what_it_is() -> None:
@@ -307,45 +308,13 @@ def test_every_view_must_be_told_who_reads(view: Callable[..., object]) -> None:
 
 # -- late interest: which transaction recorded it --------------------------------------
 
-LATE_VERSION = """
-  - id: test-late
-    inherits: previous
-    name: cash at 90 days, 2 % a year after day 30 of the invoice
-    effective: 2011-10-01
-    financing:
-      short_term:
-        days: 90
-        late_interest: {rate: 2%, after_days: 30, day_count: act/360}
-      bands: []
-"""
-LATE_FILES = {
-    "terms.yaml": EXAMPLES.joinpath("cuba-venezuela.yaml").read_text(encoding="utf-8")
-    + LATE_VERSION,
-    "prices.csv": "series,date,price\nven-basket,2011-10-03,100.00\n",
-    "deliveries.csv": "delivery_id,date,supplier,recipient,kind,item,quantity,unit,price\n"
-    "oil-10,2011-10-15,VEN.PDVSA,CUB.CUPET,commodity,crude,1000,bbl,100.00\n",
-    "payments.csv": "payment_id,date,payer,payee,amount,currency\n"
-    "bnc-1,2011-12-01,CUB.BNC,VEN.PDVSA,60000.00,USD\n"
-    "bnc-2,2012-02-15,CUB.BNC,VEN.PDVSA,40163.33,USD\n",
-}
-
 
 def test_late_interest_settled_shows_the_months_charge_that_recorded_it(tmp_path: Path) -> None:
     # The case of tests/integration/test_late_interest_store.py: 2011Q4 charges November's
     # and December's late interest on the unpaid short-term part; 2012Q1's cash pays them.
-    for name, text in LATE_FILES.items():
-        (tmp_path / name).write_text(text, encoding="utf-8")
     fresh = Store(f"sqlite:///{tmp_path / 'late.db'}")
     try:
-        with fresh.unit_of_work(write=True) as uow:
-            financing.load_terms_file(uow, tmp_path / "terms.yaml")
-        for load, name in (
-            (financing.load_prices, "prices.csv"),
-            (financing.load_deliveries, "deliveries.csv"),
-            (financing.load_payments, "payments.csv"),
-        ):
-            with fresh.unit_of_work(write=True) as uow:
-                load(uow, tmp_path / name)
+        load_late_interest_case(fresh, tmp_path)
         for period in ("2011Q4", "2012Q1"):
             with fresh.unit_of_work(write=True) as uow:
                 settlement.run_settlement(uow, period)

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["SpanishNumberError", "format_spanish", "spanish_number"]
+__all__ = ["SpanishNumberError", "english_number", "format_spanish", "spanish_number"]
 
 _PLAIN = re.compile(r"[+-]?\d+(?:,\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 _NUMERIC_LOOKING = re.compile(r"[+-]?[\d.,\s]*\d[\d.,\s]*")
+_ENGLISH_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 class SpanishNumberError(ValueError):
@@ -42,6 +43,14 @@ def spanish_number(text: str) -> str:
             "thousands grouped by '.' in threes, decimals after ',', e.g. 1.234,56)"
         )
     return stripped
+
+
+def english_number(text: str) -> str:
+    """``1,234.56`` → ``1234.56`` (a form typed in English): thousands grouped by commas in
+    threes are dropped; any other text is left as it is (stripped) for the parser to judge
+    (``12,3,4`` stays, and is refused there)."""
+    stripped = text.strip()
+    return stripped.replace(",", "") if _ENGLISH_GROUPED.fullmatch(stripped) else stripped
 
 
 def format_spanish(text: str) -> str:

@@ -30,7 +30,12 @@ from sqlalchemy import select
 from convenio.auth import Principal
 from convenio.errors import ConvenioError, InputError, Problem
 from convenio.files import FileOptions, InMemory
-from convenio.files.numbers import SpanishNumberError, format_spanish, spanish_number
+from convenio.files.numbers import (
+    SpanishNumberError,
+    english_number,
+    format_spanish,
+    spanish_number,
+)
 from convenio.missions import (
     DEFAULT,
     Catalog,
@@ -253,7 +258,6 @@ def parse_cell_field(name: str) -> CellKey | None:
 
 
 _NUMERIC: Final = frozenset({ValueType.INTEGER, ValueType.NUMBER, ValueType.PERCENTAGE})
-_ENGLISH_GROUPED: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _PLAIN_NUMBER: Final = re.compile(r"([+-]?)(\d+)(?:\.(\d+))?")
 
 
@@ -268,7 +272,7 @@ def plain_number(value_type: ValueType, text: str, language: str) -> str:
         return stripped
     if language == "es":
         return spanish_number(stripped)
-    return stripped.replace(",", "") if _ENGLISH_GROUPED.fullmatch(stripped) else stripped
+    return english_number(stripped)
 
 
 def local_number(value_type: ValueType, text: str, language: str) -> str:

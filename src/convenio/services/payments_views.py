@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,7 @@ from sqlalchemy import and_, func, or_, select
 from convenio.auth import Principal
 from convenio.errors import InputError, Problem
 from convenio.files import PLAIN, FileOptions, InMemory
+from convenio.files.numbers import english_number
 from convenio.financing.payments import PAYMENT_COLUMNS
 from convenio.services import financing, ledger
 from convenio.services.financing import LoadResult
@@ -39,14 +39,12 @@ __all__ = [
     "PaymentForm",
     "PaymentRow",
     "PaymentsView",
-    "english_number",
     "payments",
     "record_payment",
 ]
 
 RECENT_PAYMENTS: Final = 25
 """Payments listed on the page."""
-_ENGLISH_GROUPED: Final = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -147,13 +145,6 @@ class PaymentForm:
 
 _LIMITS: Final = {"payment_id": 50, "payer": 50, "payee": 50, "currency": 20, "reference": 500}
 """The longest text of each field (those of ``POST /api/v1/payments``)."""
-
-
-def english_number(text: str) -> str:
-    """``1,234.56`` → ``1234.56``: thousands grouped by commas in threes are dropped; any
-    other text is left as it is for the loader to judge (``12,3,4`` stays, refused)."""
-    stripped = text.strip()
-    return stripped.replace(",", "") if _ENGLISH_GROUPED.fullmatch(stripped) else stripped
 
 
 def record_payment(
